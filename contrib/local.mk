@@ -1,0 +1,2 @@
+EXTRA_DIST += contrib/voicegate.pc.in
+DISTCLEANFILES += contrib/voicegate.pc

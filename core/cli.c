@@ -1,0 +1,11 @@
+/* cli.c: stub, to be replaced by the real implementation. */
+#include "config.h"
+
+#include "core.h"
+
+unsigned
+vg_cli_release_owner(struct vg_module *mod)
+{
+	return (0);
+}
+

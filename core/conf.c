@@ -1,0 +1,2 @@
+/* conf.c: to be written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* control.c: to be written. */
+#include "config.h"

@@ -1,0 +1,144 @@
+/*
+ * The core loop: one libevent base on the core thread, where every line of
+ * module code runs, and the set-up and tear-down of the subsystems that
+ * live on it.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include <voicegate/voicegate.h>
+
+#include "core.h"
+
+static struct {
+	struct event_base	*base;
+	pthread_t		 thread;
+	struct vg_module	 self;
+	char			 confdir[512];
+} g = {
+	.self = { .name = "core", .state = VG_MOD_RUNNING },
+};
+
+/* Make the base and every subsystem that needs no sockets. */
+int
+vg_core_init(void)
+{
+	if (evthread_use_pthreads() == -1) {
+		vg_log(VG_LOG_ERROR, "evthread_use_pthreads failed");
+		return (-1);
+	}
+	if ((g.base = event_base_new()) == NULL) {
+		vg_log(VG_LOG_ERROR, "event_base_new failed");
+		return (-1);
+	}
+	g.thread = pthread_self();
+	if (vg_bus_init() == -1)
+		goto fail;
+	if (vg_loop_init() == -1)
+		goto fail_bus;
+	if (vg_httpc_init() == -1)
+		goto fail_loop;
+	if (vg_calls_init() == -1)
+		goto fail_httpc;
+	if (vg_metrics_init() == -1)
+		goto fail_calls;
+	return (0);
+
+fail_calls:
+	vg_calls_free();
+fail_httpc:
+	vg_httpc_free();
+fail_loop:
+	vg_loop_free();
+fail_bus:
+	vg_bus_free();
+fail:
+	event_base_free(g.base);
+	g.base = NULL;
+	return (-1);
+}
+
+/* Run until vg_core_break(). */
+int
+vg_core_run(void)
+{
+	return (event_base_loop(g.base, EVLOOP_NO_EXIT_ON_EMPTY));
+}
+
+/* Make vg_core_run() return; safe from any thread (evthread). */
+void
+vg_core_break(void)
+{
+	if (g.base != NULL)
+		event_base_loopbreak(g.base);
+}
+
+/* Tear down in reverse order of vg_core_init(). */
+void
+vg_core_free(void)
+{
+	if (g.base == NULL)
+		return;
+	vg_metrics_free();
+	vg_calls_free();
+	vg_httpc_free();
+	vg_loop_free();
+	vg_bus_free();
+	event_base_free(g.base);
+	g.base = NULL;
+}
+
+struct event_base *
+vg_core_base(void)
+{
+	return (g.base);
+}
+
+struct vg_module *
+vg_core_module(void)
+{
+	return (&g.self);
+}
+
+/* Remember the configuration directory for vg_confdir(). */
+void
+vg_core_set_confdir(const char *dir)
+{
+	vg_strlcpy(g.confdir, dir, sizeof(g.confdir));
+}
+
+/* The configuration directory the daemon runs with. */
+const char *
+vg_confdir(void)
+{
+	return (g.confdir);
+}
+
+/* True on the thread that called vg_core_init(). */
+int
+vg_core_is_core_thread(void)
+{
+	return (g.base != NULL && pthread_equal(pthread_self(), g.thread));
+}
+
+/* Sweep every registry for what MOD still owns. */
+unsigned
+vg_core_release_owner(struct vg_module *mod)
+{
+	unsigned n = 0;
+
+	n += vg_cli_release_owner(mod);
+	n += vg_net_release_owner(mod);
+	n += vg_httpc_release_owner(mod);
+	n += vg_bus_release_owner(mod);
+	n += vg_loop_release_owner(mod);
+	n += vg_metrics_release_owner(mod);
+	n += vg_calls_release_owner(mod);
+	n += vg_service_release_owner(mod);
+	return (n);
+}

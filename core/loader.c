@@ -1,0 +1,2 @@
+/* loader.c: to be written. */
+#include "config.h"

@@ -1,0 +1,11 @@
+/* net.c: stub, to be replaced by the real implementation. */
+#include "config.h"
+
+#include "core.h"
+
+unsigned
+vg_net_release_owner(struct vg_module *mod)
+{
+	return (0);
+}
+

@@ -1,0 +1,2 @@
+/* settings.c: to be written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* ws.c: to be written. */
+#include "config.h"
