@@ -9,3 +9,8 @@ vg_cli_release_owner(struct vg_module *mod)
 	return (0);
 }
 
+int
+vg_cli_core_commands(void)
+{
+	return (0);
+}

@@ -20,3 +20,15 @@ vg_metrics_release_owner(struct vg_module *mod)
 	return (0);
 }
 
+int
+vg_metrics_routes(void)
+{
+	return (0);
+}
+
+char *
+vg_metrics_render(size_t *len)
+{
+	*len = 0;
+	return (vg_xstrdup(""));
+}
