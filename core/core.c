@@ -20,6 +20,9 @@ static struct {
 	pthread_t		 thread;
 	struct vg_module	 self;
 	char			 confdir[512];
+	uint64_t		 started_ms;
+	vg_core_stop_fn		 stop_hook;
+	vg_core_reload_fn	 reload_hook;
 } g = {
 	.self = { .name = "core", .state = VG_MOD_RUNNING },
 };
@@ -37,6 +40,7 @@ vg_core_init(void)
 		return (-1);
 	}
 	g.thread = pthread_self();
+	g.started_ms = vg_now_ms();
 	if (vg_bus_init() == -1)
 		goto fail;
 	if (vg_loop_init() == -1)
@@ -141,4 +145,39 @@ vg_core_release_owner(struct vg_module *mod)
 	n += vg_calls_release_owner(mod);
 	n += vg_service_release_owner(mod);
 	return (n);
+}
+
+/* Set what "core stop" and "core reload" do. */
+void
+vg_core_set_hooks(vg_core_stop_fn stop, vg_core_reload_fn reload)
+{
+	g.stop_hook = stop;
+	g.reload_hook = reload;
+}
+
+/* Ask the daemon to stop, after the grace period unless NOW. */
+int
+vg_core_request_stop(int now)
+{
+	if (g.stop_hook == NULL)
+		return (-1);
+	g.stop_hook(now);
+	return (0);
+}
+
+/* Ask the daemon to re-read its configuration. */
+int
+vg_core_request_reload(void)
+{
+	if (g.reload_hook == NULL)
+		return (-1);
+	g.reload_hook();
+	return (0);
+}
+
+/* Seconds the core has been up. */
+uint64_t
+vg_core_uptime_s(void)
+{
+	return ((vg_now_ms() - g.started_ms) / 1000);
 }

@@ -83,6 +83,17 @@ void	 vg_core_set_confdir(const char *dir);
 /* True on the core thread. Any thread. */
 int	 vg_core_is_core_thread(void);
 
+/* What the daemon does on "core stop [now]" and "core reload" (main.c sets
+ * them; tests may). NOW is 1 to skip the grace period. */
+typedef void	(*vg_core_stop_fn)(int now);
+typedef void	(*vg_core_reload_fn)(void);
+void	 vg_core_set_hooks(vg_core_stop_fn stop, vg_core_reload_fn reload);
+/* Ask for a stop / reload: returns -1 when nobody set the hook. */
+int	 vg_core_request_stop(int now);
+int	 vg_core_request_reload(void);
+/* Seconds since vg_core_init(). */
+uint64_t vg_core_uptime_s(void);
+
 /* Release everything MOD registered, in every area. Returns how many
  * things were released (the loader logs it when non-zero). */
 unsigned vg_core_release_owner(struct vg_module *mod);
