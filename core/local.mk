@@ -10,6 +10,7 @@ core_libvgcore_la_SOURCES = \
 	core/cli.c \
 	core/conf.c \
 	core/control.c \
+	core/form.c \
 	core/http.c \
 	core/httpc.c \
 	core/loader.c \
