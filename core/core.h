@@ -37,6 +37,17 @@ struct vg_module {
 	struct vg_module	*next;		/* the loader's list */
 };
 
+/* ---- configuration values (conf.c) ---- */
+
+/* Parse one configuration value; each returns 0 (storing *OUT) or -1.
+ * Booleans: yes/no, true/false, on/off, 1/0. Integers: decimal in
+ * [MIN, MAX]. Sizes: bytes with an optional k/m/g suffix (1024-based). */
+int	 vg_conf_bool_parse(const char *s, int *out);
+int	 vg_conf_int_parse(const char *s, long long min, long long max,
+	    long long *out);
+int	 vg_conf_size_parse(const char *s, size_t min, size_t max,
+	    size_t *out);
+
 /* ---- settings (settings.c): voicegate.conf ---- */
 
 struct vg_settings {
@@ -197,6 +208,17 @@ void	 vg_control_stop(void);
 unsigned vg_cli_release_owner(struct vg_module *mod);
 /* Register the core's own commands (module, calls, bus, core). */
 int	 vg_cli_core_commands(void);
+/* A command's answer: OK true on success, TEXT for people (borrowed),
+ * JSON for scripts (taken). */
+typedef void	(*vg_cli_done_fn)(int ok, const char *text,
+		    struct json_object *json, void *arg);
+/* Run ARGV[0..ARGC) (borrowed) as a client's command; DONE gets the answer
+ * once, now or later. Returns the command while it is pending (for
+ * vg_cli_abandon), or NULL when DONE has already run. */
+struct vg_cli *vg_cli_exec(int argc, char **argv, int wants_json,
+	    vg_cli_done_fn done, void *arg);
+/* The client of pending CLI is gone: its answer will be dropped. */
+void	 vg_cli_abandon(struct vg_cli *cli);
 
 /* ---- the loader (loader.c) ---- */
 
