@@ -1,0 +1,2 @@
+# One fragment per module folder.
+include $(srcdir)/modules/echo/local.mk
