@@ -68,3 +68,8 @@ tests_unit_test_control_CFLAGS = $(VG_TEST_CFLAGS)
 tests_unit_test_control_LDADD = $(VG_TEST_LDADD)
 
 TESTS += $(check_PROGRAMS)
+
+# ---- daemon end to end (the real binary over loopback) ----
+E2E_TESTS = tests/e2e/daemon.sh
+TESTS += $(E2E_TESTS)
+EXTRA_DIST += tests/e2e/lib.sh $(E2E_TESTS)
