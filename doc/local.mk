@@ -1,0 +1,2 @@
+dist_doc_DATA += \
+	doc/configuration.md
