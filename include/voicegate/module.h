@@ -92,6 +92,10 @@ const char	*vg_confdir(void);
 int		 vg_service_register(struct vg_module *mod, const char *name,
 		    const void *iface);
 
+/* Withdraw MOD's service NAME (call it in unload; what is left is removed
+ * for MOD and counted as forgotten). Borrows NAME. */
+void		 vg_service_unregister(struct vg_module *mod, const char *name);
+
 /* Look NAME up for USER. Returns the provider's pointer, or NULL. The use
  * lasts until vg_service_release() or USER's unload. */
 const void	*vg_service_get(struct vg_module *user, const char *name);
