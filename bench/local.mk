@@ -1,0 +1,13 @@
+# Benchmarks: built by plain `make` (so they never rot), never installed.
+# Run them from the build tree, e.g. $(srcdir)/bench/run-bus.
+VG_BENCH_CPPFLAGS = $(core_libvgcore_la_CPPFLAGS) -I$(top_srcdir)/core
+VG_BENCH_CFLAGS = $(core_libvgcore_la_CFLAGS)
+VG_BENCH_LDADD = core/libvgcore.la
+
+# ---- event bus deliveries ----
+noinst_PROGRAMS += bench/bench_bus
+bench_bench_bus_SOURCES = bench/bench_bus.c
+bench_bench_bus_CPPFLAGS = $(VG_BENCH_CPPFLAGS)
+bench_bench_bus_CFLAGS = $(VG_BENCH_CFLAGS)
+bench_bench_bus_LDADD = $(VG_BENCH_LDADD)
+EXTRA_DIST += bench/run-bus
