@@ -24,6 +24,15 @@ tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_conf_CFLAGS = $(VG_TEST_CFLAGS)
 tests_unit_test_conf_LDADD = $(VG_TEST_LDADD)
+EXTRA_DIST += tests/unit/conf
+# Replay of the parser's fuzz corpus (tests/fuzz/fuzz_conf.c says how to
+# build the same harness for libFuzzer).
+check_PROGRAMS += tests/fuzz/fuzz_conf
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c
+tests_fuzz_fuzz_conf_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_fuzz_fuzz_conf_CFLAGS = $(VG_TEST_CFLAGS)
+tests_fuzz_fuzz_conf_LDADD = $(VG_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/conf
 
 # ---- event bus ----
 check_PROGRAMS += tests/unit/test_bus
