@@ -336,10 +336,10 @@ httpc_sock_event(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		action |= CURL_CSELECT_OUT;
+	/* curl's timer callback keeps g.timer right; a callback run by
+	 * httpc_check_done() may have started a new fetch. */
 	curl_multi_socket_action(g.multi, fd, action, &running);
 	httpc_check_done();
-	if (running == 0 && g.timer != NULL)
-		evtimer_del(g.timer);
 }
 
 /* curl's timeout expired: tell curl, then collect what finished. */
