@@ -166,6 +166,50 @@ t_loop_delivers(void)
 	teardown();
 }
 
+#define MANY_EVENTS	10000
+
+static unsigned many_n, many_bad;
+
+/* Check payload "i" counts up; stop the loop at the last event. */
+static void
+many_cb(const struct vg_event *ev, void *arg)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(vg_event_json(ev), "i", &v) ||
+	    json_object_get_int(v) != (int)many_n)
+		many_bad++;
+	if (++many_n == MANY_EVENTS)
+		event_base_loopbreak(vg_core_base());
+}
+
+/* More events than one loop batch are all delivered, in order. */
+static void
+t_loop_batches(void)
+{
+	struct timeval tv = { 5, 0 };
+	struct json_object *o;
+	int i;
+
+	if (setup() == -1) {
+		VG_CHECK(0);
+		return;
+	}
+	many_n = many_bad = 0;
+	VG_CHECK(vg_bus_subscribe(&mod_a, "t.many", NULL, many_cb,
+	    NULL) != NULL);
+	for (i = 0; i < MANY_EVENTS; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "i", json_object_new_int(i));
+		vg_bus_emit("t.many", NULL, o);
+	}
+	event_base_loopexit(vg_core_base(), &tv);	/* never hang */
+	event_base_loop(vg_core_base(), 0);
+	VG_CHECK_INT(many_n, MANY_EVENTS);
+	VG_CHECK_INT(many_bad, 0);
+	teardown();
+}
+
 /* Exact, prefix and star patterns match what they should. */
 static void
 t_patterns(void)
@@ -668,7 +712,7 @@ t_to_json(void)
 	VG_CHECK_INT(json_object_get_int(jget(j, "n")), 3);
 	VG_CHECK_INT(json_object_object_length(j), 6);
 	/* Copies, not shared: the event's payload is untouched. */
-	json_object_object_add(j, "text", json_object_new_string("changed"));
+	json_object_set_string(jget(j, "text"), "changed");
 	VG_CHECK_STR(json_object_get_string(jget(vg_event_json(ev), "text")),
 	    "hi");
 	json_object_put(j);
@@ -868,9 +912,39 @@ t_refusals(void)
 	VG_CHECK(vg_bus_subscribe(&mod_a, "*", NULL, count_cb, &n) == NULL);
 }
 
+/* Try to publish from a thread that is not the core's. */
+static void *
+publish_thread(void *arg)
+{
+	*(int *)arg = vg_bus_emit("x", NULL, NULL);
+	return (NULL);
+}
+
+/* Publishing off the core thread is refused (and the event freed). */
+static void
+t_off_thread_refused(void)
+{
+	struct vg_bus_stats st;
+	pthread_t t;
+	int rc = 0;
+
+	if (setup() == -1) {
+		VG_CHECK(0);
+		return;
+	}
+	VG_CHECK_INT(pthread_create(&t, NULL, publish_thread, &rc), 0);
+	pthread_join(t, NULL);
+	VG_CHECK_INT(rc, -1);
+	vg_bus_stats(&st);
+	VG_CHECK_INT(st.published, 0);
+	VG_CHECK_INT(st.queue_depth, 0);
+	teardown();
+}
+
 static const struct vg_test cases[] = {
 	{ "bus/order_kept",			t_order_kept },
 	{ "bus/loop_delivers",			t_loop_delivers },
+	{ "bus/loop_delivers_past_one_batch",	t_loop_batches },
 	{ "bus/patterns_exact_prefix_star",	t_patterns },
 	{ "bus/call_id_filter",			t_call_filter },
 	{ "bus/bad_patterns_refused",		t_bad_patterns },
@@ -888,5 +962,6 @@ static const struct vg_test cases[] = {
 	{ "bus/release_owner",			t_release_owner },
 	{ "bus/stats",				t_stats },
 	{ "bus/refusals",			t_refusals },
+	{ "bus/publish_off_thread_refused",	t_off_thread_refused },
 };
 VG_TEST_MAIN(cases)
