@@ -68,6 +68,79 @@ tests_unit_test_loader_LDADD = $(VG_CORE_LIBS)
 tests_unit_test_loader_DEPENDENCIES = core/libvgcore.la
 tests_unit_test_loader_LDFLAGS = $(AM_LDFLAGS) $(VG_CORE_WHOLE) \
 	-Wl,--dynamic-list=$(top_srcdir)/core/voicegate.dynlist
+# Test modules test_loader opens from tests/unit/mods/.libs/: shared
+# objects built like real modules (hidden symbols), never installed.
+VG_TESTMOD_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-rpath /nowhere
+EXTRA_DIST += tests/unit/mods/mods.h
+check_LTLIBRARIES += tests/unit/mods/t_ok.la
+tests_unit_mods_t_ok_la_SOURCES = tests/unit/mods/t_ok.c
+tests_unit_mods_t_ok_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_ok_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_decline.la
+tests_unit_mods_t_decline_la_SOURCES = tests/unit/mods/t_decline.c
+tests_unit_mods_t_decline_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_decline_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_fail.la
+tests_unit_mods_t_fail_la_SOURCES = tests/unit/mods/t_fail.c
+tests_unit_mods_t_fail_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_fail_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_abi_major.la
+tests_unit_mods_t_abi_major_la_SOURCES = tests/unit/mods/t_abi_major.c
+tests_unit_mods_t_abi_major_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_abi_major_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_abi_minor.la
+tests_unit_mods_t_abi_minor_la_SOURCES = tests/unit/mods/t_abi_minor.c
+tests_unit_mods_t_abi_minor_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_abi_minor_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_a.la
+tests_unit_mods_t_a_la_SOURCES = tests/unit/mods/t_a.c
+tests_unit_mods_t_a_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_a_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_b.la
+tests_unit_mods_t_b_la_SOURCES = tests/unit/mods/t_b.c
+tests_unit_mods_t_b_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_b_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_c.la
+tests_unit_mods_t_c_la_SOURCES = tests/unit/mods/t_c.c
+tests_unit_mods_t_c_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_c_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_x.la
+tests_unit_mods_t_x_la_SOURCES = tests/unit/mods/t_x.c
+tests_unit_mods_t_x_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_x_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_y.la
+tests_unit_mods_t_y_la_SOURCES = tests/unit/mods/t_y.c
+tests_unit_mods_t_y_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_y_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_z.la
+tests_unit_mods_t_z_la_SOURCES = tests/unit/mods/t_z.c
+tests_unit_mods_t_z_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_z_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_needs.la
+tests_unit_mods_t_needs_la_SOURCES = tests/unit/mods/t_needs.c
+tests_unit_mods_t_needs_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_needs_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_leak.la
+tests_unit_mods_t_leak_la_SOURCES = tests/unit/mods/t_leak.c
+tests_unit_mods_t_leak_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_leak_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_rec.la
+tests_unit_mods_t_rec_la_SOURCES = tests/unit/mods/t_rec.c
+tests_unit_mods_t_rec_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_rec_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_prov.la
+tests_unit_mods_t_prov_la_SOURCES = tests/unit/mods/t_prov.c
+tests_unit_mods_t_prov_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_prov_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+check_LTLIBRARIES += tests/unit/mods/t_user.la
+tests_unit_mods_t_user_la_SOURCES = tests/unit/mods/t_user.c
+tests_unit_mods_t_user_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS)
+tests_unit_mods_t_user_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+
+# The example out-of-tree module builds against the installed headers.
+TESTS += tests/unit/example_build.sh
+EXTRA_DIST += tests/unit/example_build.sh
 
 # ---- control socket, calls, metrics ----
 check_PROGRAMS += tests/unit/test_control
@@ -75,6 +148,11 @@ tests_unit_test_control_SOURCES = tests/unit/test_control.c
 tests_unit_test_control_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_control_CFLAGS = $(VG_TEST_CFLAGS)
 tests_unit_test_control_LDADD = $(VG_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_calls
+tests_unit_test_calls_SOURCES = tests/unit/test_calls.c
+tests_unit_test_calls_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_unit_test_calls_CFLAGS = $(VG_TEST_CFLAGS)
+tests_unit_test_calls_LDADD = $(VG_TEST_LDADD)
 
 TESTS += $(check_PROGRAMS)
 

@@ -1,0 +1,23 @@
+/* Test module: a hand-made descriptor with a different major ABI; the loader must
+ * refuse it before calling anything. */
+#include "config.h"
+
+#include <voicegate/voicegate.h>
+
+#include "mods.h"
+
+/* Must never run. */
+static int
+t_abi_major_load(struct vg_module *self)
+{
+	t_trace_note(self, "load");
+	return (VG_LOAD_OK);
+}
+
+__attribute__((visibility("default")))
+const struct vg_module_info vg_module_info = {
+	.abi = VG_ABI_WORD(VG_ABI_MAJOR + 1, 0),
+	.name = "t_abi_major",
+	.description = "test: a different major ABI",
+	.load = t_abi_major_load,
+};
