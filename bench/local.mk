@@ -11,3 +11,11 @@ bench_bench_bus_CPPFLAGS = $(VG_BENCH_CPPFLAGS)
 bench_bench_bus_CFLAGS = $(VG_BENCH_CFLAGS)
 bench_bench_bus_LDADD = $(VG_BENCH_LDADD)
 EXTRA_DIST += bench/run-bus
+
+# ---- WebSocket echo through the daemon: ws_load and run-ws-echo ----
+noinst_PROGRAMS += bench/ws_load
+bench_ws_load_SOURCES = bench/ws_load.c
+bench_ws_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+bench_ws_load_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+TESTS += bench/ws_load-selftest.sh
+EXTRA_DIST += bench/ws_load-selftest.sh bench/run-ws-echo
