@@ -271,7 +271,7 @@ run_for(unsigned ms)
 }
 
 /* Fetch PATH on the test server with REQ's settings; wait for the result
- * (up to five seconds). */
+ * (up to five seconds). G is zeroed or holds a previous result. */
 static void
 fetch_and_wait(struct vg_http_request *req, const char *path, struct got *g)
 {
@@ -279,6 +279,7 @@ fetch_and_wait(struct vg_http_request *req, const char *path, struct got *g)
 	char *url;
 	int left = 1;
 
+	free(g->body);		/* from the previous fetch, or NULL */
 	memset(g, 0, sizeof(*g));
 	g->stop_when = &left;
 	url = vg_asprintf("http://127.0.0.1:%d%s", srv.port, path);
@@ -303,7 +304,7 @@ static void
 t_get(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 
 	VG_CHECK_INT(setup(), 0);
 	fetch_and_wait(&req, "/ok", &g);
@@ -330,7 +331,7 @@ t_post_body_headers(void)
 		NULL,
 	};
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 
 	VG_CHECK_INT(setup(), 0);
 	req.headers = hdrs;
@@ -373,7 +374,7 @@ static void
 t_basic_auth(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 
 	VG_CHECK_INT(setup(), 0);
 	req.userpwd = "user:pass";
@@ -390,7 +391,7 @@ static void
 t_status_codes(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 
 	VG_CHECK_INT(setup(), 0);
 	fetch_and_wait(&req, "/missing", &g);
@@ -412,7 +413,7 @@ static void
 t_timeout(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 	uint64_t t0, dt;
 
 	VG_CHECK_INT(setup(), 0);
@@ -432,7 +433,7 @@ static void
 t_response_cap(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 
 	VG_CHECK_INT(setup(), 0);
 	/* Default cap (1 MiB) against a declared 2 MiB. */
@@ -459,7 +460,7 @@ static void
 t_refused(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 	char *url;
 	int fd, port, left = 1;
 
@@ -488,7 +489,7 @@ t_cancel(void)
 {
 	struct vg_http_request req = { 0 };
 	struct vg_http_fetch *f;
-	struct got g;
+	struct got g = { 0 };
 	char *url;
 
 	VG_CHECK_INT(setup(), 0);
@@ -568,7 +569,7 @@ static void
 t_fetch_from_callback(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 	char *url;
 	int left = 1;
 
@@ -624,7 +625,7 @@ static void
 t_free_in_flight(void)
 {
 	struct vg_http_request req = { 0 };
-	struct got g;
+	struct got g = { 0 };
 	char *url;
 
 	VG_CHECK_INT(setup(), 0);
