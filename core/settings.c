@@ -300,6 +300,7 @@ settings_net_backend(struct vg_settings *s, const char *v, char *why,
 	return (0);
 }
 
+/* Every key [general] may hold; anything else is an error. */
 static const struct settings_key settings_keys[] = {
 	{ "listen",		settings_listen },
 	{ "public_url",		settings_public_url },

@@ -6,14 +6,18 @@
  * `make check` builds this as a plain program that replays every file of
  * the seed corpus (tests/fuzz/corpus/conf, or the folder in argv[1]); an
  * input "passes" when it is processed without a crash. To fuzz for real
- * with libFuzzer (clang only, not needed by make check), from a build
- * tree configured with CC=clang:
+ * with libFuzzer (clang only; make check never needs it), from a
+ * configured build tree (for config.h), SRC being the source tree:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DVG_LIBFUZZER \
  *       -DVG_CORE -I. -I$SRC/include -I$SRC/core \
  *       $SRC/tests/fuzz/fuzz_conf.c $SRC/core/conf.c $SRC/core/settings.c \
- *       $SRC/core/log.c $SRC/core/util.c -lcrypto -o fuzz_conf
- *   ./fuzz_conf -max_len=8192 corpus-work/ $SRC/tests/fuzz/corpus/conf
+ *       $SRC/core/log.c $SRC/core/util.c -o fuzz_conf
+ *   mkdir corpus-work
+ *   ./fuzz_conf -max_len=8192 -close_fd_mask=2 corpus-work/ \
+ *       $SRC/tests/fuzz/corpus/conf
+ *
+ * (-close_fd_mask=2 silences the getters' log lines; crashes still show.)
  */
 #include "config.h"
 
