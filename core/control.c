@@ -73,13 +73,40 @@ ctl_written(struct bufferevent *bev, void *arg)
 		ctl_client_free(cl);
 }
 
-/* EOF, error or timeout on a client: it is gone. */
+static void	ctl_request(struct ctl_client *cl, const char *line);
+
+/* EOF, error or timeout on a client. An error or timeout ends it. EOF may
+ * be a half-close after the request (nc -U does this): a request without
+ * its newline is run, and a pending or unsent answer is still delivered
+ * (a client that has really gone then fails the write). */
 static void
 ctl_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct ctl_client *cl = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line;
+	size_t len;
 
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+	if ((what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) ||
+	    !(what & BEV_EVENT_EOF)) {
+		ctl_client_free(cl);
+		return;
+	}
+	bufferevent_disable(bev, EV_READ);
+	if (!cl->answered && cl->pending == NULL) {
+		if ((len = evbuffer_get_length(in)) == 0) {
+			ctl_client_free(cl);
+			return;
+		}
+		line = vg_xmalloc(len + 1);
+		evbuffer_remove(in, line, len);
+		line[len] = '\0';
+		ctl_request(cl, line);
+		free(line);
+		return;
+	}
+	if (cl->answered &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		ctl_client_free(cl);
 }
 
