@@ -201,8 +201,14 @@ httpc_setup(struct vg_http_fetch *f, const struct vg_http_request *req)
 } while (0)
 	HTTPC_SET(CURLOPT_URL, req->url);
 	HTTPC_SET(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500	/* 7.85: the _STR forms */
 	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	HTTPC_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	HTTPC_SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	HTTPC_SET(CURLOPT_REDIR_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 	HTTPC_SET(CURLOPT_FOLLOWLOCATION, 0L);
 	HTTPC_SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms :
 	    HTTPC_TIMEOUT_MS);

@@ -33,8 +33,10 @@ typedef void	(*vg_fd_fn)(int fd, int what, void *arg);
  * caller's. Returns the watch, or NULL. */
 struct vg_fdwatch *vg_fd_watch(struct vg_module *mod, int fd, int what,
 		    vg_fd_fn fn, void *arg);
-/* Change what W waits for. */
+/* Change what W waits for (0: nothing, until set again); safe inside W's
+ * callback. Returns 0 or -1. */
 int		 vg_fd_watch_set(struct vg_fdwatch *w, int what);
+/* End W (safe inside its callback); the fd stays open, the caller's. */
 void		 vg_fd_unwatch(struct vg_fdwatch *w);
 
 /* Blocking work: WORK runs on a pool thread (touching nothing but ARG);
