@@ -11,7 +11,8 @@
  * With --server-pid it also samples the server's CPU time and RSS from
  * /proc around the measured window. --self-test runs a short load against
  * an in-process echo server (a second thread) and prints one
- * "N passed, N failed" line.
+ * "N passed, N failed" line. --echo-server serves that same raw echo on
+ * its own, as the floor a benchmark compares the daemon against.
  */
 #include "config.h"
 
@@ -48,7 +49,7 @@
 #define WL_HEAD_LEN	24		/* 16 hex ns + 8 hex sequence */
 #define WL_MAX_FRAME	(1024 * 1024)	/* largest frame accepted */
 #define WL_MAX_OUT	(1024 * 1024)	/* bytes queued per connection */
-#define WL_READ_CHUNK	65536
+#define WL_READ_CHUNK	16384
 #define WL_MAX_EVENTS	256
 #define WL_MAX_HTTP	8192		/* handshake response bound */
 
@@ -143,6 +144,7 @@ struct wl_srv {
 	int		 port;
 	int		 stop_fd[2];
 	int		 bad_accept;	/* answer a wrong Sec-WebSocket-Accept */
+	int		 split_every;	/* fragment every Nth echo, or 0 */
 	pthread_t	 thread;
 	uint64_t	 pongs;		/* seen by the server thread */
 	uint64_t	 echoed;
@@ -1132,6 +1134,7 @@ wl_report(const struct wl_opts *o, const struct wl_result *r)
 struct wl_sconn {
 	int		 fd;
 	int		 open;
+	int		 want_out;	/* EPOLLOUT registered */
 	struct wl_buf	 in;
 	struct wl_buf	 out;
 };
@@ -1174,8 +1177,8 @@ wl_srv_handshake(struct wl_srv *s, struct wl_sconn *sc)
 	return (1);
 }
 
-/* Echo the frames at the front of SC's input; every seventh message goes
- * back in two fragments. Returns 0, or -1 to close. */
+/* Echo the frames at the front of SC's input; with split_every, every Nth
+ * message goes back in two fragments. Returns 0, or -1 to close. */
 static int
 wl_srv_frames(struct wl_srv *s, struct wl_sconn *sc)
 {
@@ -1190,7 +1193,9 @@ wl_srv_frames(struct wl_srv *s, struct wl_sconn *sc)
 		case 0x1:
 		case 0x2:
 			__atomic_add_fetch(&s->echoed, 1, __ATOMIC_RELAXED);
-			if (s->echoed % 7 != 0 || f.len < 2 || !f.fin) {
+			if (s->split_every == 0 || s->echoed %
+			    (uint64_t)s->split_every != 0 || f.len < 2 ||
+			    !f.fin) {
 				wl_frame_put(&sc->out, f.opcode, f.payload,
 				    f.len, 0);
 				break;
@@ -1233,6 +1238,39 @@ wl_srv_drop(int ep, struct wl_sconn *sc)
 	free(sc);
 }
 
+/* Handle epoll events EVS on server connection SC: read, answer, echo,
+ * and wait for EPOLLOUT only while output is queued. Returns 0, or -1 to
+ * drop the connection. */
+static int
+wl_srv_event(struct wl_srv *s, int ep, struct wl_sconn *sc, uint32_t evs)
+{
+	struct epoll_event ev;
+	ssize_t rd;
+	int want;
+
+	if (evs & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+		rd = wl_buf_read(&sc->in, sc->fd);
+		if (rd == 0 || (rd == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			return (-1);
+		if (rd > 0 && !sc->open && wl_srv_handshake(s, sc) == -1)
+			return (-1);
+		if (rd > 0 && sc->open && wl_srv_frames(s, sc) == -1)
+			return (-1);
+	}
+	if (wl_buf_flush(&sc->out, sc->fd) == -1)
+		return (-1);
+	want = wl_buf_avail(&sc->out) > 0;
+	if (want != sc->want_out) {
+		sc->want_out = want;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | (want ? EPOLLOUT : 0);
+		ev.data.ptr = sc;
+		epoll_ctl(ep, EPOLL_CTL_MOD, sc->fd, &ev);
+	}
+	return (0);
+}
+
 /* The test server's thread: accept, answer handshakes, echo, until the
  * stop pipe is written. */
 static void *
@@ -1242,7 +1280,6 @@ wl_srv_main(void *arg)
 	struct epoll_event ev, evs[64];
 	struct wl_sconn *sc;
 	int ep, n, k, fd, stop = 0;
-	ssize_t rd;
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return (NULL);
@@ -1272,21 +1309,8 @@ wl_srv_main(void *arg)
 				continue;
 			}
 			sc = evs[k].data.ptr;
-			rd = wl_buf_read(&sc->in, sc->fd);
-			if (rd == -1 && (errno == EAGAIN ||
-			    errno == EWOULDBLOCK))
-				continue;
-			if (rd <= 0 || (!sc->open &&
-			    wl_srv_handshake(s, sc) == -1) ||
-			    (sc->open && wl_srv_frames(s, sc) == -1) ||
-			    wl_buf_flush(&sc->out, sc->fd) == -1) {
+			if (wl_srv_event(s, ep, sc, evs[k].events) == -1)
 				wl_srv_drop(ep, sc);
-				continue;
-			}
-			/* A test load is small: a full socket buffer means
-			 * something is wrong, so do not wait for EPOLLOUT. */
-			if (wl_buf_avail(&sc->out) > 0)
-				wl_buf_flush(&sc->out, sc->fd);
 		}
 	}
 	/* Connections still open leak their fds to process exit: the thread
@@ -1295,9 +1319,9 @@ wl_srv_main(void *arg)
 	return (NULL);
 }
 
-/* Start the test server on an ephemeral loopback port. Returns 0 or -1. */
+/* Start the echo server on loopback PORT (0: ephemeral). Returns 0 or -1. */
 static int
-wl_srv_start(struct wl_srv *s, int bad_accept)
+wl_srv_start(struct wl_srv *s, int port, int bad_accept, int split_every)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
@@ -1305,14 +1329,16 @@ wl_srv_start(struct wl_srv *s, int bad_accept)
 
 	memset(s, 0, sizeof(*s));
 	s->bad_accept = bad_accept;
+	s->split_every = split_every;
 	if ((s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
 	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
 	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(s->lfd, 1024) == -1 ||
+	    listen(s->lfd, 4096) == -1 ||
 	    getsockname(s->lfd, (struct sockaddr *)&sa, &len) == -1 ||
 	    wl_nonblock(s->lfd) == -1 || pipe(s->stop_fd) == -1) {
 		close(s->lfd);
@@ -1375,7 +1401,7 @@ wl_self_test(void)
 	o.tick_us = 200;
 	o.quiet = 1;
 
-	if (wl_srv_start(&s, 0) == -1)
+	if (wl_srv_start(&s, 0, 0, 7) == -1)
 		wl_fatal("cannot start the test server");
 	o.port = s.port;
 	if (wl_run_load(&o, &r) == -1)
@@ -1407,7 +1433,7 @@ wl_self_test(void)
 	o.conns = 5;
 	o.seconds = 0.2;
 	o.warmup = 0;
-	if (wl_srv_start(&s, 1) == -1)
+	if (wl_srv_start(&s, 0, 1, 0) == -1)
 		wl_fatal("cannot start the test server");
 	o.port = s.port;
 	if (wl_run_load(&o, &r) == -1)
@@ -1419,6 +1445,27 @@ wl_self_test(void)
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return (failed == 0 ? 0 : 1);
+}
+
+/* Serve WebSocket echo on loopback PORT until SIGINT/SIGTERM: the floor
+ * that the daemon is compared against. Returns the exit status. */
+static int
+wl_echo_server(int port)
+{
+	struct wl_srv s;
+
+	if (wl_srv_start(&s, port, 0, 0) == -1) {
+		fprintf(stderr, "ws_load: cannot listen on 127.0.0.1:%d: %s\n",
+		    port, strerror(errno));
+		return (1);
+	}
+	fprintf(stderr, "ws_load echo server on 127.0.0.1:%d\n", s.port);
+	while (!wl_interrupted)
+		usleep(100000);
+	wl_srv_stop(&s);
+	fprintf(stderr, "ws_load echo server: %" PRIu64 " messages echoed\n",
+	    s.echoed);
+	return (0);
 }
 
 /* ---- command line ---- */
@@ -1463,7 +1510,8 @@ wl_usage(FILE *f)
 	    "[--drain S]\n"
 	    "               [--ramp N] [--tick-us US] [--connect-timeout S]\n"
 	    "               [--server-pid PID] [--json] [--quiet]\n"
-	    "       ws_load --self-test\n");
+	    "       ws_load --self-test\n"
+	    "       ws_load --echo-server PORT   (0: any free port)\n");
 }
 
 /* Raise the open-file limit to fit N connections. Returns 0 or -1. */
@@ -1508,6 +1556,7 @@ main(int argc, char **argv)
 		{ "json",		no_argument,	   NULL, 'j' },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "self-test",		no_argument,	   NULL, 'S' },
+		{ "echo-server",	required_argument, NULL, 'E' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1515,7 +1564,7 @@ main(int argc, char **argv)
 	struct wl_result r;
 	struct sigaction sa;
 	const char *url = NULL;
-	int ch, self_test = 0;
+	int ch, self_test = 0, echo_port = -1;
 	uint64_t seed;
 
 	memset(&o, 0, sizeof(o));
@@ -1527,7 +1576,7 @@ main(int argc, char **argv)
 	o.drain = 2;
 	o.connect_timeout = 30;
 	o.ramp = 100;
-	o.tick_us = 100;
+	o.tick_us = 250;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': url = optarg; break;
@@ -1544,6 +1593,7 @@ main(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'S': self_test = 1; break;
+		case 'E': echo_port = atoi(optarg); break;
 		case 'h': wl_usage(stdout); return (0);
 		default: wl_usage(stderr); return (2);
 		}
@@ -1557,6 +1607,14 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (self_test)
 		return (wl_self_test());
+	if (echo_port >= 0) {
+		if (echo_port > 65535) {
+			wl_usage(stderr);
+			return (2);
+		}
+		(void)wl_raise_nofile(8192);	/* best effort */
+		return (wl_echo_server(echo_port));
+	}
 	if (url == NULL || wl_parse_url(url, &o) == -1) {
 		wl_usage(stderr);
 		return (2);
