@@ -19,6 +19,7 @@ core_libvgcore_la_SOURCES = \
 	core/metrics.c \
 	core/net.c \
 	core/net.h \
+	core/net_queue.c \
 	core/service.c \
 	core/settings.c \
 	core/util.c \
