@@ -14,13 +14,18 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <libwebsockets.h>
@@ -35,6 +40,7 @@
 #define NET_HTTP_CHUNK		16384	/* body bytes per HTTP write */
 #define NET_HDR_MAX		8192	/* one header value we keep */
 #define NET_REASON_MAX		123	/* a close reason's bytes */
+#define NET_HANGUP_CHECK_US	100000	/* look for a gone HTTP client */
 
 /* What a connection is. */
 enum net_kind {
@@ -105,10 +111,14 @@ static struct {
 	struct vg_net_stats	 st;
 	/* net thread only */
 	struct net_idmap	 conns;
+	/* the core's last lws_cancel_service() ends before the net thread
+	 * destroys the context (which closes the fd it writes to) */
+	pthread_mutex_t		 stop_lock;
 	/* shared, under kept_lock */
 	pthread_mutex_t		 kept_lock;
 	struct net_kept		*kept;
 } g = {
+	.stop_lock = PTHREAD_MUTEX_INITIALIZER,
 	.kept_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -557,12 +567,33 @@ net_http_deliver(struct net_conn *nc)
 	m->data[m->len] = '\0';
 	net_count(&g.st.http_requests, 1);
 	nc->at_core = 1;
-	/* the answer may come late (after an outbound request) */
+	/* the answer may come late (after an outbound request); meanwhile
+	 * lws does not read, so look for a hang-up ourselves */
 	lws_set_timeout(nc->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_set_timer_usecs(nc->wsi, NET_HANGUP_CHECK_US);
 	if (net_to_core(m, 0) == -1) {
 		nc->at_core = 0;
 		net_http_self_answer(nc, 503, "overloaded");
 	}
+}
+
+/* LWS_CALLBACK_TIMER: while the core holds NC's request, see whether the
+ * client hung up. Returns -1 to close. */
+static int
+net_http_hangup_check(struct lws *wsi, struct net_conn *nc)
+{
+	char c;
+	ssize_t n;
+
+	if (nc == NULL || nc->kind != NET_KIND_HTTP || !nc->at_core ||
+	    nc->resp != NULL)
+		return (0);
+	n = recv(lws_get_socket_fd(wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR))
+		return (-1);	/* CLOSED_HTTP tells the core */
+	lws_set_timer_usecs(wsi, NET_HANGUP_CHECK_US);
+	return (0);
 }
 
 /* LWS_CALLBACK_HTTP: a request's headers are in. */
@@ -1061,6 +1092,8 @@ net_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			/* an event lib's loop only returns when the context
 			 * starts being destroyed; net_main() finishes it */
 			g.destroying = 1;
+			pthread_mutex_lock(&g.stop_lock);
+			pthread_mutex_unlock(&g.stop_lock);
 			lws_context_destroy(g.ctx);
 		}
 		return (0);
@@ -1074,6 +1107,8 @@ net_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return (net_http_body_done(nc));
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return (net_http_write(wsi, nc));
+	case LWS_CALLBACK_TIMER:
+		return (net_http_hangup_check(wsi, nc));
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return (net_ws_confirm(wsi, nc));
 	case LWS_CALLBACK_ESTABLISHED:
@@ -1130,6 +1165,8 @@ net_main(void *arg)
 		if (lws_service(g.ctx, 0) < 0)
 			break;
 	/* destroying the context closes every connection (callbacks here) */
+	pthread_mutex_lock(&g.stop_lock);
+	pthread_mutex_unlock(&g.stop_lock);
 	lws_context_destroy(g.ctx);
 	net_idmap_free(&g.conns);
 	return (NULL);
@@ -1165,6 +1202,39 @@ net_context(const struct vg_settings *s, int libev)
 	return (ctx);
 }
 
+/* Check that S's address and port can be bound, so that a busy port is
+ * reported plainly (and lws's failure path, which leaks, is not taken).
+ * Returns 0 or -1 (logged). Addresses that are not numeric are left to
+ * lws. */
+static int
+net_check_listen(const struct vg_settings *s)
+{
+	struct addrinfo hints, *ai;
+	char port[16];
+	int fd, one = 1, rc = 0;
+
+	if (s->listen_port == 0)
+		return (0);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", s->listen_port);
+	if (getaddrinfo(s->listen_addr[0] != '\0' ? s->listen_addr : NULL,
+	    port, &hints, &ai) != 0)
+		return (0);
+	if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) != -1) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			vg_log(VG_LOG_ERROR, "net: cannot listen on %s:%d: %s",
+			    s->listen_addr, s->listen_port, strerror(errno));
+			rc = -1;
+		}
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return (rc);
+}
+
 /* Start listening and the net thread. */
 int
 vg_net_start(const struct vg_settings *s)
@@ -1192,6 +1262,8 @@ vg_net_start(const struct vg_settings *s)
 		vg_log(VG_LOG_ERROR, "net: event_new failed");
 		goto fail_queues;
 	}
+	if (net_check_listen(s) == -1)
+		goto fail_wake;
 	libev = strcmp(s->net_backend, "libev") == 0;
 	g.ctx = net_context(s, libev);
 	if (g.ctx == NULL && libev) {
@@ -1259,8 +1331,10 @@ vg_net_stop(void)
 	if (!g.running)
 		return;
 	g.running = 0;
+	pthread_mutex_lock(&g.stop_lock);
 	__atomic_store_n(&g.stop, 1, __ATOMIC_RELEASE);
 	lws_cancel_service(g.ctx);
+	pthread_mutex_unlock(&g.stop_lock);
 	pthread_join(g.thread, NULL);
 	g.ctx = NULL;
 	g.vh = NULL;

@@ -67,6 +67,8 @@ net_up(const char *backend, size_t max_body, size_t max_msg, size_t max_sq)
 	struct vg_settings s;
 
 	if (!core_up) {
+		if (getenv("VG_TEST_DEBUG") != NULL)
+			vg_log_set_level(VG_LOG_DEBUG);
 		if (vg_core_init() == -1)
 			return (-1);
 		core_up = 1;
@@ -167,16 +169,14 @@ raw_http_done(void *arg)
 	return (raw_http_len(r) > 0 || r->eof);
 }
 
-/* Pump predicate: the peer closed. */
+/* Pump predicate: a close frame (with its code) arrived, or EOF. */
 static int
-raw_eof(void *arg)
+raw_close_frame(void *arg)
 {
 	struct raw *r = arg;
 
 	raw_fill(r);
-	if (r->len > sizeof(r->buf) / 2)
-		r->len = 0;	/* keep room; contents do not matter */
-	return (r->eof);
+	return ((r->len >= 4 && (unsigned char)r->buf[0] == 0x88) || r->eof);
 }
 
 /* Send REQ on R and wait for one response: status, and its body in BODY
@@ -774,11 +774,13 @@ t_oversize_message(void)
 	VG_CHECK(pump_until(w_opened, &cli));
 	VG_CHECK_INT(raw_ws_open(&r, "/echo", 0), 101);
 	VG_CHECK(raw_ws_frame(&r, 2000) == 0);
-	VG_CHECK(pump_until(raw_eof, &r));
+	VG_CHECK(pump_until(raw_close_frame, &r));
 	/* the server's close frame: 0x88, length, code 1009 */
 	f = (const unsigned char *)r.buf;
 	VG_CHECK(r.len >= 4 && f[0] == 0x88 && ((f[2] << 8) | f[3]) == 1009);
 	close(r.fd);
+	VG_CHECK(pump_until(w_closed, &srv));
+	VG_CHECK_INT(srv.close_code, VG_WS_CLOSE_TOO_BIG);
 	vg_net_stats(&st);
 	VG_CHECK_INT(st.oversize, 1);
 	/* the other connection is unaffected */
