@@ -418,12 +418,14 @@ w_opened(void *arg)
 	return (((struct wsrec *)arg)->opens > 0);
 }
 
+/* Pump predicate: on_close came. */
 static int
 w_closed(void *arg)
 {
 	return (((struct wsrec *)arg)->closes > 0);
 }
 
+/* Pump predicate: a message came. */
 static int
 w_has_msgs(void *arg)
 {
@@ -445,6 +447,7 @@ client(const char *path, const char *const *hdrs, struct wsrec *w)
 
 /* ---- cases: HTTP ---- */
 
+/* GET with a query and a kept custom header, twice on one connection. */
 static void
 t_get_query_header(void)
 {
@@ -476,6 +479,7 @@ t_get_query_header(void)
 	vg_net_stop();
 }
 
+/* POST delivers the body whole. */
 static void
 t_post_body(void)
 {
@@ -503,6 +507,7 @@ t_post_body(void)
 	vg_net_stop();
 }
 
+/* A prefix route for any method, and unroute. */
 static void
 t_prefix_and_any(void)
 {
@@ -520,6 +525,7 @@ t_prefix_and_any(void)
 	vg_net_stop();
 }
 
+/* A handler may answer later, from a timer. */
 static void
 t_deferred(void)
 {
@@ -542,6 +548,7 @@ t_deferred(void)
 	vg_net_stop();
 }
 
+/* Answering a request whose client hung up returns -1. */
 static void
 t_client_gone(void)
 {
@@ -563,6 +570,7 @@ t_client_gone(void)
 	vg_net_stop();
 }
 
+/* No route: 404; a WebSocket-only path without upgrade: 426. */
 static void
 t_404_426(void)
 {
@@ -578,6 +586,8 @@ t_404_426(void)
 	vg_net_stop();
 }
 
+/* A body over the limit gets 413, is never delivered, and the connection
+ * still serves. */
 static void
 t_413(void)
 {
@@ -601,7 +611,8 @@ t_413(void)
 	VG_CHECK(strstr(body, "error") != NULL);
 	VG_CHECK_INT(s.calls, 0);	/* never delivered */
 	/* the same connection still serves */
-	n = (size_t)snprintf(req, 4096, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+	n = (size_t)snprintf(req, 4096,
+	    "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
 	VG_CHECK_INT(raw_http(&r, req, n, body, sizeof(body)), 200);
 	close(r.fd);
 	VG_CHECK_INT(http_get("/hello", body, sizeof(body)), 200);
@@ -666,18 +677,21 @@ echo_on(const char *backend)
 	VG_CHECK_INT(cli.closes, 1);	/* once */
 }
 
+/* Echo on lws's poll backend. */
 static void
 t_echo_poll(void)
 {
 	echo_on("poll");
 }
 
+/* Echo on the libev backend. */
 static void
 t_echo_libev(void)
 {
 	echo_on("libev");
 }
 
+/* The endpoint sees the client's extra header, path, query and peer. */
 static void
 t_client_header(void)
 {
@@ -702,6 +716,8 @@ t_client_header(void)
 	vg_net_stop();
 }
 
+/* on_open returning -1 closes with 1008; an unknown path is refused with
+ * 404. */
 static void
 t_refused(void)
 {
@@ -725,6 +741,7 @@ t_refused(void)
 	vg_net_stop();
 }
 
+/* Connecting to a closed port gives on_close(1006); bad URLs give NULL. */
 static void
 t_connect_refused(void)
 {
@@ -759,6 +776,8 @@ t_connect_refused(void)
 	vg_net_stop();
 }
 
+/* A message over the limit closes with 1009; another connection is
+ * unaffected. */
 static void
 t_oversize_message(void)
 {
@@ -800,6 +819,7 @@ struct flood {
 	int			 code[4];
 };
 
+/* Flood endpoint on_open: remember the connection. */
 static int
 f_open(struct vg_ws_conn *conn, void *arg)
 {
@@ -810,6 +830,7 @@ f_open(struct vg_ws_conn *conn, void *arg)
 	return (0);
 }
 
+/* Flood endpoint on_message: echo. */
 static void
 f_msg(struct vg_ws_conn *conn, const void *data, size_t len, int binary,
     void *arg)
@@ -817,6 +838,7 @@ f_msg(struct vg_ws_conn *conn, const void *data, size_t len, int binary,
 	vg_ws_send(conn, data, len, binary);
 }
 
+/* Flood endpoint on_close: record the code. */
 static void
 f_close(struct vg_ws_conn *conn, int code, const char *reason, void *arg)
 {
@@ -833,18 +855,22 @@ f_close(struct vg_ws_conn *conn, int code, const char *reason, void *arg)
 
 static const struct vg_ws_handlers f_handlers = { f_open, f_msg, f_close };
 
+/* Pump predicate: one flood connection is open. */
 static int
 f_one(void *arg)
 {
 	return (((struct flood *)arg)->n >= 1);
 }
 
+/* Pump predicate: two flood connections are open. */
 static int
 f_two(void *arg)
 {
 	return (((struct flood *)arg)->n >= 2);
 }
 
+/* A reader that never reads is dropped with 1008; another connection keeps
+ * working. */
 static void
 t_slow_reader(void)
 {
@@ -889,6 +915,8 @@ t_slow_reader(void)
 	vg_net_stop();
 }
 
+/* Releasing a module removes its routes and endpoints and closes its
+ * connections silently. */
 static void
 t_release_owner(void)
 {
@@ -926,6 +954,7 @@ t_release_owner(void)
 	vg_net_stop();
 }
 
+/* Messages for ids that are gone are dropped quietly, both ways. */
 static void
 t_stale_id(void)
 {
@@ -964,6 +993,7 @@ t_stale_id(void)
 	VG_CHECK_INT(cli.closes, 1);	/* stop closes, on_close once */
 }
 
+/* A second start, or a busy port, fails with -1. */
 static void
 t_listen_fails(void)
 {
@@ -992,6 +1022,35 @@ t_listen_fails(void)
 	close(fd);
 }
 
+/* After stop_accepting new connections are hung up, open ones keep working. */
+static void
+t_stop_accepting(void)
+{
+	struct wsrec srv = { .echo = 1 }, cli = { 0 };
+	struct vg_ws_conn *c;
+	struct raw r;
+
+	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
+	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
+	VG_CHECK(pump_until(w_opened, &cli));
+	vg_net_stop_accepting();
+	/* a new connection is hung up without an answer */
+	VG_CHECK(raw_open(&r, 0) == 0);
+	VG_CHECK(raw_send(&r, "GET / HTTP/1.1\r\nHost: t\r\n\r\n", 27) == 0);
+	VG_CHECK(pump_until(raw_http_done, &r));
+	VG_CHECK(r.eof && r.len == 0);
+	close(r.fd);
+	/* the open one still works */
+	VG_CHECK(vg_ws_send(c, "on", 2, 0) == 0);
+	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK_STR(cli.last, "on");
+	vg_net_release_owner(&mod_a);
+	vg_net_stop();
+	VG_CHECK_INT(cli.closes, 1);
+	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_GOING_AWAY);
+}
+
 static const struct vg_test cases[] = {
 	{ "net/http_get_query_kept_header",	t_get_query_header },
 	{ "net/http_post_body",			t_post_body },
@@ -1009,6 +1068,7 @@ static const struct vg_test cases[] = {
 	{ "net/ws_slow_reader_1008",		t_slow_reader },
 	{ "net/release_owner",			t_release_owner },
 	{ "net/stale_ids_dropped",		t_stale_id },
-	{ "net/start_twice_refused",		t_listen_fails },
+	{ "net/start_twice_and_busy_port",	t_listen_fails },
+	{ "net/stop_accepting",			t_stop_accepting },
 };
 VG_TEST_MAIN(cases)
