@@ -1,2 +1,3 @@
 dist_doc_DATA += \
-	doc/configuration.md
+	doc/configuration.md \
+	doc/events.md
