@@ -313,17 +313,10 @@ metrics_health(struct vg_http_req *req, void *arg)
 	json_object_put(o);
 }
 
-/* TEMPORARY while core/http.c is being written: weak, so the tree links. */
-#pragma weak vg_http_route
-#pragma weak vg_http_unroute
-#pragma weak vg_http_respond
-
 /* Register GET /metrics and GET /healthz for the core. */
 int
 vg_metrics_routes(void)
 {
-	if (vg_http_route == NULL)
-		return (0);
 	if (vg_http_route(vg_core_module(), "GET", "/metrics", metrics_serve,
 	    NULL) == -1)
 		return (-1);
