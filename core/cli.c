@@ -520,10 +520,13 @@ cmd_module_show(struct vg_cli *cli, int argc, char **argv)
 	    (int)ws, "STATE", (int)wv, "VERSION", "DESCRIPTION");
 	for (i = 0; i < n; i++) {
 		o = json_object_array_get_idx(arr, i);
-		vg_cli_printf(cli, "%-*s  %-*s  %-*s  %s\n", (int)wn,
+		vg_cli_printf(cli, "%-*s  %-*s  %-*s  %s%s%s%s\n", (int)wn,
 		    cli_jstr(o, "name"), (int)ws, cli_jstr(o, "state"),
 		    (int)wv, cli_jstr(o, "version"),
-		    cli_jstr(o, "description"));
+		    cli_jstr(o, "description"),
+		    *cli_jstr(o, "reason") ? " (" : "",
+		    cli_jstr(o, "reason"),
+		    *cli_jstr(o, "reason") ? ")" : "");
 	}
 	vg_cli_printf(cli, "%zu module%s\n", n, n == 1 ? "" : "s");
 	o = json_object_new_object();

@@ -745,7 +745,7 @@ t_reload_hook(void)
 static void
 t_core_commands(void)
 {
-	struct json_object *a;
+	struct json_object *a, *j, *mods;
 
 	VG_CHECK(setup() == 0);
 	vg_core_set_hooks(t_stop_hook, t_reload_hook);
@@ -771,6 +771,17 @@ t_core_commands(void)
 	a = t_ask("{\"argv\":[\"bus\",\"show\"]}");
 	VG_CHECK_INT(jok(a), 1);
 	VG_CHECK(strstr(jstr(a, "text"), "published") != NULL);
+	json_object_put(a);
+	a = t_ask("{\"argv\":[\"module\",\"show\"],\"json\":true}");
+	VG_CHECK_INT(jok(a), 1);
+	VG_CHECK(strncmp(jstr(a, "text"), "NAME ", 5) == 0);
+	VG_CHECK(json_object_object_get_ex(a, "json", &j) &&
+	    json_object_object_get_ex(j, "modules", &mods) &&
+	    json_object_is_type(mods, json_type_array));
+	json_object_put(a);
+	a = t_ask("{\"argv\":[\"module\",\"load\",\"nosuch\"]}");
+	VG_CHECK_INT(jok(a), 0);
+	VG_CHECK(strncmp(jstr(a, "text"), "module load nosuch: ", 20) == 0);
 	json_object_put(a);
 	a = t_ask("{\"argv\":[\"module\",\"load\"]}");
 	VG_CHECK_INT(jok(a), 0);
