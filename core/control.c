@@ -30,6 +30,7 @@
 #define CTL_MAX_REQUEST	(64 * 1024)	/* one request line */
 #define CTL_MAX_ARGS	64		/* words in one command */
 #define CTL_REQUEST_TIMEOUT_S	10	/* to send the request line */
+#define CTL_MAX_CLIENTS	64		/* connected at once */
 
 /* One connected client. */
 struct ctl_client {
@@ -45,6 +46,7 @@ static struct {
 	dev_t			 dev;		/* the socket file we made */
 	ino_t			 ino;
 	struct ctl_client	*clients;
+	unsigned		 nclients;
 } g_ctl;
 
 /* Close and free CL, abandoning its pending command. */
@@ -59,6 +61,7 @@ ctl_client_free(struct ctl_client *cl)
 		g_ctl.clients = cl->next;
 	if (cl->next != NULL)
 		cl->next->prev = cl->prev;
+	g_ctl.nclients--;
 	bufferevent_free(cl->bev);
 	free(cl);
 }
@@ -238,9 +241,19 @@ static void
 ctl_accept(struct evconnlistener *lis, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
+	static const char busy[] = "{\"ok\":false,\"text\":\"too many control "
+	    "clients\\n\",\"json\":{\"error\":\"too many control clients\"}}\n";
 	struct timeval tv = { CTL_REQUEST_TIMEOUT_S, 0 };
 	struct ctl_client *cl;
 
+	if (g_ctl.nclients >= CTL_MAX_CLIENTS) {
+		/* Best effort: the socket buffer takes this small line. */
+		ssize_t n = write(fd, busy, sizeof(busy) - 1);
+
+		(void)n;	/* the client may have gone already */
+		close(fd);
+		return;
+	}
 	cl = vg_xcalloc(1, sizeof(*cl));
 	cl->bev = bufferevent_socket_new(vg_core_base(), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
@@ -257,6 +270,7 @@ ctl_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	if (cl->next != NULL)
 		cl->next->prev = cl;
 	g_ctl.clients = cl;
+	g_ctl.nclients++;
 }
 
 /* Make every missing directory above PATH, mode 0700. Returns 0 or -1. */

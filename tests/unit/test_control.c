@@ -695,6 +695,46 @@ t_many_clients(void)
 	teardown();
 }
 
+/* Open 64 idle clients, then one more, whose answer is kept. */
+static void *
+t_crowd_main(void *arg)
+{
+	struct client *c = arg;
+	int fds[64], i;
+
+	for (i = 0; i < 64; i++)
+		fds[i] = t_connect(c->path);
+	t_client_main(c);
+	for (i = 0; i < 64; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	return (NULL);
+}
+
+/* Past 64 clients at once, a newcomer is told and closed. */
+static void
+t_too_many(void)
+{
+	struct client *c = calloc(1, sizeof(*c));
+	struct json_object *a;
+	const char *line = "{\"argv\":[\"help\"]}\n";
+
+	VG_CHECK(setup() == 0);
+	c->path = t.sock;
+	c->send = line;
+	c->send_len = strlen(line);
+	t_run_with(t_crowd_main, c, 100);
+	a = json_tokener_parse(c->answer);
+	VG_CHECK_INT(jok(a), 0);
+	VG_CHECK(strstr(jstr(a, "text"), "too many") != NULL);
+	json_object_put(a);
+	a = t_ask(line);		/* the crowd has gone: served again */
+	VG_CHECK_INT(jok(a), 1);
+	json_object_put(a);
+	free(c);
+	teardown();
+}
+
 /* Registration: a taken command is refused, whole table or nothing;
  * release_owner removes a module's commands. */
 static void
@@ -746,6 +786,7 @@ static void
 t_core_commands(void)
 {
 	struct json_object *a, *j, *mods;
+	struct vg_call *call;
 
 	VG_CHECK(setup() == 0);
 	vg_core_set_hooks(t_stop_hook, t_reload_hook);
@@ -768,6 +809,20 @@ t_core_commands(void)
 	VG_CHECK_INT(jok(a), 1);
 	VG_CHECK(strstr(jstr(a, "text"), "0 active calls") != NULL);
 	json_object_put(a);
+	call = vg_call_create(&testmod, VG_CALL_INBOUND, "+15550001111",
+	    "+15550002222");
+	vg_call_set_state(call, VG_CALL_IN_PROGRESS);
+	a = t_ask("{\"argv\":[\"calls\",\"show\"],\"json\":true}");
+	VG_CHECK_INT(jok(a), 1);
+	VG_CHECK(strstr(jstr(a, "text"), vg_call_id(call)) != NULL);
+	VG_CHECK(strstr(jstr(a, "text"), "in-progress") != NULL);
+	VG_CHECK(strstr(jstr(a, "text"), "+15550002222") != NULL);
+	VG_CHECK(strstr(jstr(a, "text"), "1 active call\n") != NULL);
+	VG_CHECK(json_object_object_get_ex(a, "json", &j) &&
+	    json_object_object_get_ex(j, "calls", &mods) &&
+	    json_object_array_length(mods) == 1);
+	json_object_put(a);
+	vg_call_set_state(call, VG_CALL_COMPLETED);
 	a = t_ask("{\"argv\":[\"bus\",\"show\"]}");
 	VG_CHECK_INT(jok(a), 1);
 	VG_CHECK(strstr(jstr(a, "text"), "published") != NULL);
@@ -913,6 +968,7 @@ static const struct vg_test cases[] = {
 	{ "control/oversize_refused",		t_oversize },
 	{ "control/half_close_answered",	t_half_close },
 	{ "control/many_clients",		t_many_clients },
+	{ "control/too_many_clients",		t_too_many },
 	{ "control/registry_release_owner",	t_registry },
 	{ "control/core_commands",		t_core_commands },
 	{ "control/voicegatectl",		t_voicegatectl },
