@@ -109,6 +109,25 @@ vg_metrics_release_owner(struct vg_module *mod)
 	return (n);
 }
 
+/* Remove M (a module's metric); NULL is fine. */
+void
+vg_metric_remove(struct vg_metric *m)
+{
+	struct vg_metric **pp, *last = NULL;
+
+	if (m == NULL)
+		return;
+	for (pp = &g_met.head; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == m)
+			*pp = m->next;
+		if (*pp == NULL)
+			break;
+		last = *pp;
+	}
+	g_met.tail = last;
+	free(m);
+}
+
 /* True when NAME is a valid Prometheus metric name. */
 static int
 metric_name_ok(const char *name)

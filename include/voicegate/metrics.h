@@ -20,6 +20,10 @@ enum vg_metric_kind {
 struct vg_metric *vg_metric_add(struct vg_module *mod, const char *name,
 		    enum vg_metric_kind kind, const char *help);
 
+/* Remove M, registered by the caller's module (unload does it for what is
+ * left, and counts it as forgotten). NULL is ignored. */
+void		 vg_metric_remove(struct vg_metric *m);
+
 /* Add to a counter or gauge; set a gauge. NULL is ignored. */
 void		 vg_metric_inc(struct vg_metric *m, int64_t n);
 void		 vg_metric_set(struct vg_metric *m, int64_t v);

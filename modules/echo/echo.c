@@ -161,6 +161,8 @@ fail_route:
 fail_ws:
 	vg_ws_unendpoint(self, g.ws_path);
 fail:
+	vg_metric_remove(g.audio_frames);
+	vg_metric_remove(g.ws_messages);
 	return (VG_LOAD_FAILURE);
 }
 
@@ -172,6 +174,8 @@ echo_unload(struct vg_module *self)
 		vg_bus_unsubscribe(g.audio_sub);
 	vg_http_unroute(self, "POST", g.http_path);
 	vg_ws_unendpoint(self, g.ws_path);
+	vg_metric_remove(g.audio_frames);
+	vg_metric_remove(g.ws_messages);
 	memset(&g, 0, sizeof(g));
 }
 

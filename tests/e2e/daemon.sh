@@ -75,6 +75,8 @@ if e2e_start; then
 	check "signal/term_unloads" log_has "voicegate stopped"
 	check "log/no_secret" sh -c '! grep -q e2e-secret-token "$1"' - \
 	    "$E2E_DIR/log"
+	check "module/echo_unloads_cleanly" \
+	    sh -c '! grep -q "registrations behind" "$1"' - "$E2E_DIR/log"
 	check "log/no_error_line" sh -c '! grep -q " ERROR " "$1"' - \
 	    "$E2E_DIR/log"
 	check "ctl/socket_removed" test ! -e "$E2E_DIR/ctl.sock"

@@ -385,6 +385,35 @@ t_metrics_owner(void)
 	teardown();
 }
 
+/* vg_metric_remove takes one metric out, first, middle or last, and the
+ * list stays whole for the next addition. */
+static void
+t_metrics_remove(void)
+{
+	struct vg_metric *a, *b, *c;
+	char *text;
+	size_t len;
+
+	setup();
+	a = vg_metric_add(&carrier, "rm_a", VG_METRIC_GAUGE, "a");
+	b = vg_metric_add(&carrier, "rm_b", VG_METRIC_GAUGE, "b");
+	c = vg_metric_add(&carrier, "rm_c", VG_METRIC_GAUGE, "c");
+	VG_CHECK(a != NULL && b != NULL && c != NULL);
+	vg_metric_remove(b);
+	vg_metric_remove(c);
+	VG_CHECK(vg_metric_add(&carrier, "rm_d", VG_METRIC_GAUGE, "d") != NULL);
+	vg_metric_remove(a);
+	vg_metric_remove(NULL);
+	text = vg_metrics_render(&len);
+	VG_CHECK(strstr(text, "rm_a") == NULL);
+	VG_CHECK(strstr(text, "rm_b") == NULL);
+	VG_CHECK(strstr(text, "rm_c") == NULL);
+	VG_CHECK(strstr(text, "voicegate_rm_d 0\n") != NULL);
+	free(text);
+	VG_CHECK_INT(vg_metrics_release_owner(&carrier), 1);	/* rm_d */
+	teardown();
+}
+
 static const struct vg_test cases[] = {
 	{ "calls/create_and_find",		t_create_find },
 	{ "calls/attributes",			t_attrs },
@@ -396,5 +425,6 @@ static const struct vg_test cases[] = {
 	{ "calls/thousand_found_by_id",		t_many },
 	{ "metrics/render_help_type_values",	t_metrics_render },
 	{ "metrics/clash_and_release_owner",	t_metrics_owner },
+	{ "metrics/remove_one",			t_metrics_remove },
 };
 VG_TEST_MAIN(cases)
