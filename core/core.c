@@ -123,6 +123,13 @@ vg_confdir(void)
 	return (g.confdir);
 }
 
+/* The public URL from voicegate.conf. */
+const char *
+vg_public_url(void)
+{
+	return (vg_settings()->public_url);
+}
+
 /* True on the thread that called vg_core_init(). */
 int
 vg_core_is_core_thread(void)

@@ -80,6 +80,11 @@ struct vg_conf	*vg_module_conf(struct vg_module *mod);
  * Borrowed, constant for the process. Any thread. */
 const char	*vg_confdir(void);
 
+/* The public base URL of this instance ("https://voice.example.com", no
+ * trailing slash): what Twilio reaches, for signatures and stream URLs.
+ * Borrowed; may change on reload. Core thread. */
+const char	*vg_public_url(void);
+
 /*
  * Services: how one module offers something to others without linking to it.
  * The provider registers a named pointer (usually a const table of
