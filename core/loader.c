@@ -90,7 +90,7 @@ struct err_ctx {
 };
 
 static struct {
-	struct vg_module	*mods;		/* owned ld_mods, discovery order */
+	struct vg_module	*mods;		/* owned ld_mods, found order */
 	char			 confdir[512];
 	char			 moddir[512];
 	unsigned		 next_order;
@@ -485,7 +485,8 @@ plan_read(const struct vg_conf *conf, struct plan *p, struct err_ctx *ec)
 			    "unknown section [%s]", vg_conf_section_name(sec));
 			continue;
 		}
-		for (ent = NULL; (ent = vg_conf_next_entry(sec, ent)) != NULL;) {
+		ent = NULL;
+		while ((ent = vg_conf_next_entry(sec, ent)) != NULL) {
 			key = vg_conf_entry_key(ent);
 			val = vg_conf_entry_value(ent);
 			if (strcmp(key, "autoload") == 0) {

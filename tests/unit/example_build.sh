@@ -37,8 +37,12 @@ case "$cflags" in
 *"-I$root/"*) ;;
 *) fail "cflags do not point into the installed tree: $cflags" ;;
 esac
+# pkgconf prefixes variables with the sysroot, pkg-config does not: take
+# the install paths without it.
 incdir=$(pkg-config --variable=includedir voicegate)
+incdir=${incdir#"$root"}
 moddir=$(pkg-config --variable=moduledir voicegate)
+moddir=${moddir#"$root"}
 [ -f "$root$incdir/voicegate/module.h" ] ||
 	fail "no $incdir/voicegate/module.h installed"
 [ -f "$root$incdir/voicegate/voicegate.h" ] ||

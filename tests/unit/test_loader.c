@@ -27,11 +27,11 @@
 
 static struct {
 	int		 inited;
-	char		 dir[256];		/* the case's temporary folder */
+	char		 dir[256];		/* this case's folder */
 	char		 confdir[PATH_MAX];
 	char		 moddir[PATH_MAX];
 	char		 logpath[PATH_MAX];
-	int		 saved_fd;		/* the real stderr while capturing */
+	int		 saved_fd;		/* stderr while capturing */
 	char		 log[65536];		/* what the last capture saw */
 	struct t_trace	 trace;			/* offered as test.trace */
 	char		 state[32];

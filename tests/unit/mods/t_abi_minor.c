@@ -1,5 +1,5 @@
-/* Test module: a hand-made descriptor with a newer minor ABI; the loader must
- * refuse it before calling anything. */
+/* Test module: a hand-made descriptor with a newer minor ABI; the loader
+ * must refuse it before calling anything. */
 #include "config.h"
 
 #include <voicegate/voicegate.h>
