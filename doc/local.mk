@@ -1,3 +1,4 @@
 dist_doc_DATA += \
 	doc/configuration.md \
-	doc/events.md
+	doc/events.md \
+	doc/modules.md
