@@ -141,9 +141,6 @@ tests_unit_mods_t_user_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
 # The example out-of-tree module builds against the installed headers.
 TESTS += tests/unit/example_build.sh
 EXTRA_DIST += tests/unit/example_build.sh
-# It runs "make install" in this tree: let it run after every other test.
-tests/unit/example_build.sh.log: \
-	$(filter-out tests/unit/example_build.sh.log,$(TEST_LOGS))
 
 # ---- control socket, calls, metrics ----
 check_PROGRAMS += tests/unit/test_control
