@@ -8,3 +8,17 @@ EXTRA_DIST += \
 	contrib/example/README.md \
 	contrib/example/hello.c \
 	contrib/example/hello.conf.sample
+
+# The loader opens NAME.so; libtool's .la files are of no use beside them.
+install-data-hook: install-modules-drop-la
+install-modules-drop-la:
+	@for la in $(module_LTLIBRARIES); do \
+	  rm -f "$(DESTDIR)$(moduledir)/$$(basename $$la)"; \
+	done
+# Without its .la, libtool's uninstall leaves NAME.so: remove it here.
+uninstall-hook:
+	@for la in $(module_LTLIBRARIES); do \
+	  rm -f "$(DESTDIR)$(moduledir)/$$(basename $$la .la).so"; \
+	done
+	-rmdir "$(DESTDIR)$(moduledir)" 2>/dev/null
+.PHONY: install-modules-drop-la

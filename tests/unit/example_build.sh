@@ -60,6 +60,9 @@ for so in "$top_build"/mods/*.so; do
 		fail "$(basename "$so") not installed in $moddir"
 done
 
+ls "$root$moddir"/*.la >/dev/null 2>&1 &&
+	fail "libtool .la files left in $moddir"
+
 # Build a copy, so nothing is written into the source tree.
 cp -R "$top_src/contrib/example" "$tmp/example" || fail "copy the example"
 chmod -R u+w "$tmp/example"
