@@ -1,2 +1,3 @@
 # One fragment per module folder.
 include $(srcdir)/modules/echo/local.mk
+include $(srcdir)/modules/twilio_common/local.mk
