@@ -160,3 +160,13 @@ TESTS += $(check_PROGRAMS)
 E2E_TESTS = tests/e2e/daemon.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += tests/e2e/lib.sh $(E2E_TESTS)
+
+# ---- fake Twilio REST API and the Node test tooling (tests/fakes/) ----
+# Needs node and the modules of tests/package.json (run-tests installs them
+# with `npm ci --prefix tests`); skipped only when node is missing.
+TESTS += tests/e2e/fake_twilio_rest.sh
+EXTRA_DIST += tests/e2e/fake_twilio_rest.sh tests/package.json \
+	tests/package-lock.json tests/fakes/README.md \
+	tests/fakes/twilio_lib.mjs tests/fakes/twilio_rest.mjs \
+	tests/fakes/twilio_sign.mjs tests/fakes/check_vectors.mjs \
+	tests/fakes/callback_sink.mjs

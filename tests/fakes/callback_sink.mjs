@@ -13,7 +13,13 @@
 import { createServer } from 'node:http';
 import { loadTwilio } from './twilio_lib.mjs';
 
-const twilio = loadTwilio();
+let twilio;
+try {
+	twilio = loadTwilio();
+} catch (e) {
+	process.stderr.write(`callback_sink: ${e.message}\n`);
+	process.exit(2);
+}
 let token = null, port = 0;
 let reply = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const argv = process.argv.slice(2);

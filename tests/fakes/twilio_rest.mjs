@@ -15,7 +15,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { loadTwilio } from './twilio_lib.mjs';
 
-const twilio = loadTwilio();
+let twilio;
+try {
+	twilio = loadTwilio();
+} catch (e) {
+	process.stderr.write(`twilio_rest: ${e.message}\n`);
+	process.exit(2);
+}
 
 // ---- command line ----
 const opt = {
