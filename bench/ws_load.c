@@ -85,7 +85,7 @@ struct wl_conn {
 	struct wl_buf	 in;
 	struct wl_buf	 out;
 	uint32_t	 seq;		/* messages sent */
-	unsigned char	 head[WL_HEAD_LEN]; /* start of the message being read */
+	unsigned char	 head[WL_HEAD_LEN]; /* start of the message read */
 	size_t		 head_len;
 	size_t		 msg_len;	/* bytes of that message so far */
 	int		 in_msg;	/* a fragmented message is open */
@@ -143,7 +143,7 @@ struct wl_srv {
 	int		 lfd;
 	int		 port;
 	int		 stop_fd[2];
-	int		 bad_accept;	/* answer a wrong Sec-WebSocket-Accept */
+	int		 bad_accept;	/* answer a wrong accept key */
 	int		 split_every;	/* fragment every Nth echo, or 0 */
 	pthread_t	 thread;
 	uint64_t	 pongs;		/* seen by the server thread */
@@ -406,7 +406,8 @@ wl_frame_put(struct wl_buf *b, int opcode, const unsigned char *p,
 	} else {
 		h[1] = 127;
 		for (i = 0; i < 8; i++)
-			h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+			h[2 + i] = (unsigned char)((uint64_t)len >>
+			    (56 - 8 * i));
 		hl = 10;
 	}
 	if (mask) {
@@ -824,7 +825,7 @@ wl_conn_send(struct wl_run *w, int i, uint64_t now)
 	wl_hex(w->payload + 16, c->seq++, 8);
 	wl_frame_put(&c->out, 0x1, w->payload, (size_t)w->o->size, 1);
 	r->sent++;
-	if (now >= w->t_measure)
+	if (now >= w->t_measure && now < w->t_end)
 		r->measured_sent++;
 	wl_conn_flush(w, i);
 }
@@ -1538,6 +1539,7 @@ wl_on_signal(int sig)
 	wl_interrupted = 1;
 }
 
+/* Parse the options, then run the load, the self-test or the echo server. */
 int
 main(int argc, char **argv)
 {
