@@ -202,6 +202,14 @@ check "create/bad_twiml_400" test "$CODE" = 400
 api POST "$CALLS" -H 'Content-Type: application/json' \
     --data '{"To":"+14155550100","From":"+15005550006","Url":"http://127.0.0.1/x"}'
 check "create/json_body_400" err_is 400 20001
+api POST "$CALLS" -d To=%2B14155550100 -d From=%2B15005550006 \
+    -H 'Content-Type: application/x-www-form-urlencoded; charset=utf-8' \
+    --data-urlencode "Twiml=$TWIML"
+check "create/form_with_charset_201" test "$CODE" = 201
+api GET "$CALLS"
+check "list/not_implemented_405" err_is 405 20004
+api GET "/2010-04-01/Accounts/$ACC/Messages.json"
+check "unknown_resource_404_20404" err_is 404 20404
 
 # ---- answer: signed status callbacks in order ----
 CODE=$(ctl_post "/_fake/answer/$SID" '{}')
@@ -278,6 +286,33 @@ CODE=$(ctl_post "/_fake/end/$SID3" '{"status":"busy"}')
 check "end/in_progress_cannot_be_busy" test "$CODE" = 400
 CODE=$(ctl_post "/_fake/end/$SID3" '{}')
 check "end/completed" js "$B" "j.call.status === 'completed'"
+
+# ---- GET callbacks, delivered out of order, with AMD ----
+api POST "$CALLS" -d To=%2B14155550100 -d From=%2B15005550006 \
+    --data-urlencode "Twiml=$TWIML" -d MachineDetection=Enable \
+    --data-urlencode "StatusCallback=$SINK/get-status" \
+    -d StatusCallbackMethod=GET -d StatusCallbackEvent=ringing \
+    -d StatusCallbackEvent=answered
+SID4=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).sid)' "$B")
+ctl_post /_fake/script '{"callback_order":"reverse"}' >/dev/null
+CODE=$(ctl_post "/_fake/answer/$SID4" '{"answered_by":"human"}')
+check "answer/answered_by" js "$B" "j.call.answered_by === 'human'"
+ctl_post /_fake/script '{"callback_order":"normal"}' >/dev/null
+curl -s -m 10 -o "$E2E_DIR/sink.json" "$SINK/_sink/requests"
+check "callbacks/get_signed_over_query" js "$E2E_DIR/sink.json" "
+    const g = j.filter((r) => r.url.startsWith('$SINK/get-status?'));
+    g.length === 2 && g.every((r) => r.method === 'GET' && r.valid &&
+	r.url.includes('CallSid=$SID4'))"
+check "callbacks/reverse_order_keeps_sequence" js "$E2E_DIR/sink.json" "
+    const g = j.filter((r) => r.url.startsWith('$SINK/get-status?'))
+	.map((r) => Object.fromEntries(r.params));
+    g[0].CallStatus === 'in-progress' && g[0].SequenceNumber === '1' &&
+    g[0].AnsweredBy === 'human' && g[1].CallStatus === 'ringing' &&
+    g[1].SequenceNumber === '0'"
+CODE=$(ctl_post "/_fake/end/$SID4" '{}')
+curl -s -m 10 -o "$E2E_DIR/sink.json" "$SINK/_sink/requests"
+check "callbacks/completed_only_when_subscribed" js "$E2E_DIR/sink.json" "
+    j.filter((r) => r.url.includes('CallSid=$SID4')).length === 2"
 
 # ---- scripted failure and delay ----
 CODE=$(ctl_post /_fake/script \

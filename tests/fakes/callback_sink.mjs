@@ -55,15 +55,19 @@ const server = createServer((req, res) => {
 		}
 		const body = Buffer.concat(chunks).toString('utf8');
 		const url = `http://${req.headers.host}${req.url}`;
+		// A GET is signed over its URL alone; its query parameters are
+		// listed in the record all the same.
 		const pairs = req.method === 'POST' ?
 		    [...new URLSearchParams(body)] : [];
 		const params = {};
+		const shown = req.method === 'POST' ? pairs :
+		    [...new URL(url).searchParams];
 		for (const [k, v] of pairs)
 			params[k] = Object.hasOwn(params, k) ?
 			    [].concat(params[k], v) : v;
 		const sig = req.headers['x-twilio-signature'] ?? null;
 		records.push({
-			method: req.method, url, params: pairs,
+			method: req.method, url, params: shown,
 			content_type: req.headers['content-type'] ?? null,
 			signature: sig,
 			valid: sig !== null &&

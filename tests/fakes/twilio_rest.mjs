@@ -201,7 +201,9 @@ function checkParams(pairs, table) {
 			return { err: strictError(`Parameter ${k} given more than once`) };
 		if (valid && !valid(v)) {
 			let msg = `Invalid value for ${k}: ${JSON.stringify(v)}`;
-			if (k === 'To')
+			if (repeatable && /\s/.test(v))
+				msg += '; a list is sent by repeating the parameter';
+			else if (k === 'To')
 				msg = `The 'To' number ${v} is not a valid phone number.`;
 			else if (k === 'From')
 				msg = `The 'From' number ${v} is not a valid phone ` +
