@@ -1,3 +1,4 @@
 # One fragment per module folder.
 include $(srcdir)/modules/echo/local.mk
 include $(srcdir)/modules/twilio_common/local.mk
+include $(srcdir)/modules/media_ws/local.mk

@@ -34,6 +34,16 @@ tests_fuzz_fuzz_conf_CFLAGS = $(VG_TEST_CFLAGS)
 tests_fuzz_fuzz_conf_LDADD = $(VG_TEST_LDADD)
 EXTRA_DIST += tests/fuzz/corpus/conf
 
+# ---- media_ws: replay of the Media Streams parser's fuzz corpus ----
+check_PROGRAMS += tests/fuzz/fuzz_media_ws
+tests_fuzz_fuzz_media_ws_SOURCES = tests/fuzz/fuzz_media_ws.c
+tests_fuzz_fuzz_media_ws_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/modules/media_ws
+tests_fuzz_fuzz_media_ws_CFLAGS = $(VG_TEST_CFLAGS)
+tests_fuzz_fuzz_media_ws_LDADD = modules/media_ws/libmedia_ws_impl.la \
+	$(VG_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/media_ws
+
 # ---- event bus ----
 check_PROGRAMS += tests/unit/test_bus
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c

@@ -1,0 +1,496 @@
+/*
+ * media_ws messages: the parser for what Twilio sends on a Media Stream
+ * (PROTOCOLS.md §4.3), strict base64, and the builders for what we send
+ * (§4.4, exactly those fields). Pure functions; core thread (and the fuzz
+ * harness).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "media_ws.h"
+
+/* Deepest JSON nesting a Twilio message needs (start.mediaFormat is 3). */
+#define MWS_JSON_DEPTH	8
+/* Longest numeric string (sequenceNumber, chunk, timestamp). */
+#define MWS_NUM_MAX	19
+
+/* The event names, in enum order from MWS_EV_CONNECTED. */
+static const char *const mws_event_names[] = {
+	"connected", "start", "media", "mark", "dtmf", "stop",
+};
+
+/* ---- helpers ---- */
+
+/* Member KEY of OBJ when it is a string (its length in *LEN if asked);
+ * NULL when absent or of another type. */
+static const char *
+msg_str(struct json_object *obj, const char *key, size_t *len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return (NULL);
+	if (len != NULL)
+		*len = (size_t)json_object_get_string_len(v);
+	return (json_object_get_string(v));
+}
+
+/* Member KEY of OBJ when it is an object; NULL otherwise. */
+static struct json_object *
+msg_obj(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return (NULL);
+	return (v);
+}
+
+/* True when KEY is present in OBJ (any type, null included). */
+static int
+msg_has(struct json_object *obj, const char *key)
+{
+	return (json_object_object_get_ex(obj, key, NULL));
+}
+
+/* Parse S as a decimal string number ("20") into *OUT. Returns 0 or -1. */
+static int
+msg_num(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > MWS_NUM_MAX)
+		return (-1);
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return (0);
+}
+
+/* Read the string-number member KEY of OBJ; absent is fine when OPTIONAL.
+ * Returns 0 or -1. */
+static int
+msg_num_member(struct json_object *obj, const char *key, int optional,
+    uint64_t *out)
+{
+	const char *s;
+
+	if (!msg_has(obj, key)) {
+		*out = 0;
+		return (optional ? 0 : -1);
+	}
+	if ((s = msg_str(obj, key, NULL)) == NULL)
+		return (-1);	/* a JSON number where Twilio sends a string */
+	return (msg_num(s, out));
+}
+
+/* True when S is a safe id (see media_ws.h). */
+int
+mws_sid_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return (0);
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= MWS_SID_MAX - 1)
+			return (0);
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
+			return (0);
+	}
+	return (1);
+}
+
+/* ---- one parser per event ---- */
+
+/* start: the stream's ids, parameters and (if given) media format. */
+static int
+msg_parse_start(struct mws_msg *m, const char **why)
+{
+	struct json_object *st, *fmt, *v, *tracks;
+	const char *sid, *enc;
+	size_t i;
+
+	if ((st = msg_obj(m->root, "start")) == NULL) {
+		*why = "start: no start object";
+		return (-1);
+	}
+	sid = msg_str(st, "streamSid", NULL);
+	m->call_sid = msg_str(st, "callSid", NULL);
+	m->account_sid = msg_str(st, "accountSid", NULL);
+	if (!mws_sid_ok(sid) || !mws_sid_ok(m->call_sid) ||
+	    !mws_sid_ok(m->account_sid)) {
+		*why = "start: missing or malformed streamSid/callSid/"
+		    "accountSid";
+		return (-1);
+	}
+	if (m->stream_sid != NULL && strcmp(m->stream_sid, sid) != 0) {
+		*why = "start: streamSid differs from start.streamSid";
+		return (-1);
+	}
+	m->stream_sid = sid;
+	if (msg_has(st, "customParameters")) {
+		if ((m->params = msg_obj(st, "customParameters")) == NULL) {
+			*why = "start: customParameters is not an object";
+			return (-1);
+		}
+	}
+	if (msg_has(st, "tracks")) {
+		if (!json_object_object_get_ex(st, "tracks", &tracks) ||
+		    !json_object_is_type(tracks, json_type_array)) {
+			*why = "start: tracks is not an array";
+			return (-1);
+		}
+		for (i = 0; i < json_object_array_length(tracks); i++) {
+			v = json_object_array_get_idx(tracks, i);
+			if (!json_object_is_type(v, json_type_string)) {
+				*why = "start: a track is not a string";
+				return (-1);
+			}
+		}
+	}
+	if (msg_has(st, "mediaFormat")) {
+		if ((fmt = msg_obj(st, "mediaFormat")) == NULL) {
+			*why = "start: mediaFormat is not an object";
+			return (-1);
+		}
+		enc = msg_str(fmt, "encoding", NULL);
+		if (enc == NULL || strcmp(enc, "audio/x-mulaw") != 0) {
+			*why = "start: encoding is not audio/x-mulaw";
+			return (-1);
+		}
+		if (!json_object_object_get_ex(fmt, "sampleRate", &v) ||
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) != 8000) {
+			*why = "start: sampleRate is not the number 8000";
+			return (-1);
+		}
+		if (!json_object_object_get_ex(fmt, "channels", &v) ||
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) != 1) {
+			*why = "start: channels is not the number 1";
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* media: caller audio with its timestamp. */
+static int
+msg_parse_media(struct mws_msg *m, const char **why)
+{
+	struct json_object *md;
+	const char *track;
+
+	if ((md = msg_obj(m->root, "media")) == NULL) {
+		*why = "media: no media object";
+		return (-1);
+	}
+	if ((m->payload = msg_str(md, "payload", &m->payload_len)) == NULL) {
+		*why = "media: payload missing or not a string";
+		return (-1);
+	}
+	if (msg_num_member(md, "timestamp", 0, &m->timestamp) == -1) {
+		*why = "media: timestamp missing or not a numeric string";
+		return (-1);
+	}
+	if (msg_num_member(md, "chunk", 1, &m->chunk) == -1) {
+		*why = "media: chunk is not a numeric string";
+		return (-1);
+	}
+	if (msg_has(md, "track") && ((track = msg_str(md, "track", NULL)) ==
+	    NULL || strcmp(track, "inbound") != 0)) {
+		*why = "media: track is not \"inbound\"";
+		return (-1);
+	}
+	return (0);
+}
+
+/* mark: the echo of a mark we sent. */
+static int
+msg_parse_mark(struct mws_msg *m, const char **why)
+{
+	struct json_object *mk;
+
+	if ((mk = msg_obj(m->root, "mark")) == NULL ||
+	    (m->mark_name = msg_str(mk, "name", NULL)) == NULL) {
+		*why = "mark: no mark.name string";
+		return (-1);
+	}
+	return (0);
+}
+
+/* dtmf: one key pressed by the caller. */
+static int
+msg_parse_dtmf(struct mws_msg *m, const char **why)
+{
+	struct json_object *d;
+	const char *digit;
+
+	if ((d = msg_obj(m->root, "dtmf")) == NULL ||
+	    (digit = msg_str(d, "digit", NULL)) == NULL ||
+	    strlen(digit) != 1 || strchr("0123456789*#ABCD", digit[0]) ==
+	    NULL) {
+		*why = "dtmf: no dtmf.digit of 0-9, *, #, A-D";
+		return (-1);
+	}
+	m->digit = digit[0];
+	return (0);
+}
+
+/* ---- parser ---- */
+
+/* Parse one Twilio message. */
+int
+mws_msg_parse(const char *data, size_t len, struct mws_msg *m,
+    const char **why)
+{
+	struct json_tokener *tok;
+	const char *event;
+	size_t i, end;
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (len == 0 || len > INT32_MAX) {
+		*why = "empty or oversized message";
+		return (-1);
+	}
+	if ((tok = json_tokener_new_ex(MWS_JSON_DEPTH)) == NULL) {
+		*why = "out of memory";
+		return (-1);
+	}
+	m->root = json_tokener_parse_ex(tok, data, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (m->root == NULL) {
+		*why = "not JSON";
+		return (-1);
+	}
+	for (i = end; i < len; i++) {
+		if (strchr(" \t\r\n", data[i]) == NULL || data[i] == '\0') {
+			*why = "trailing bytes after the JSON object";
+			goto fail;
+		}
+	}
+	if (!json_object_is_type(m->root, json_type_object)) {
+		*why = "not a JSON object";
+		goto fail;
+	}
+	if ((event = msg_str(m->root, "event", NULL)) == NULL) {
+		*why = "no event string";
+		goto fail;
+	}
+	for (i = 0; i < sizeof(mws_event_names) / sizeof(mws_event_names[0]);
+	    i++) {
+		if (strcmp(event, mws_event_names[i]) == 0)
+			m->ev = (enum mws_event)(MWS_EV_CONNECTED + i);
+	}
+	if (m->ev == 0) {
+		*why = "unknown event";
+		goto fail;
+	}
+	if (m->ev == MWS_EV_CONNECTED)
+		return (0);	/* protocol and version are informative */
+	if (msg_num_member(m->root, "sequenceNumber", 1, &m->seq) == -1) {
+		*why = "sequenceNumber is not a numeric string";
+		goto fail;
+	}
+	if (msg_has(m->root, "streamSid")) {
+		m->stream_sid = msg_str(m->root, "streamSid", NULL);
+		if (!mws_sid_ok(m->stream_sid)) {
+			*why = "malformed streamSid";
+			goto fail;
+		}
+	}
+	switch (m->ev) {
+	case MWS_EV_START:
+		rc = msg_parse_start(m, why);
+		break;
+	case MWS_EV_MEDIA:
+		rc = msg_parse_media(m, why);
+		break;
+	case MWS_EV_MARK:
+		rc = msg_parse_mark(m, why);
+		break;
+	case MWS_EV_DTMF:
+		rc = msg_parse_dtmf(m, why);
+		break;
+	default:
+		break;
+	}
+	if (rc == -1)
+		goto fail;
+	if (m->stream_sid == NULL) {
+		*why = "no streamSid";
+		goto fail;
+	}
+	return (0);
+
+fail:
+	json_object_put(m->root);
+	m->root = NULL;
+	return (-1);
+}
+
+/* Release what M holds. */
+void
+mws_msg_free(struct mws_msg *m)
+{
+	json_object_put(m->root);
+	m->root = NULL;
+}
+
+/* A customParameters string value by NAME, or NULL. */
+const char *
+mws_msg_param(const struct mws_msg *m, const char *name)
+{
+	if (m->params == NULL)
+		return (NULL);
+	return (msg_str(m->params, name, NULL));
+}
+
+/* ---- base64 ---- */
+
+static const char mws_b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The 6-bit value of base64 character C, or -1. */
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+/* Strict base64 decode. */
+ssize_t
+mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
+{
+	size_t i, n = 0, pad = 0;
+	int v[4], k;
+
+	if (inlen % 4 != 0)
+		return (-1);
+	if (inlen > 0 && in[inlen - 1] == '=')
+		pad = (inlen > 1 && in[inlen - 2] == '=') ? 2 : 1;
+	if (inlen / 4 * 3 - pad > outsz)
+		return (-1);
+	for (i = 0; i < inlen; i += 4) {
+		for (k = 0; k < 4; k++) {
+			if (i + 4 == inlen && k >= 4 - (int)pad) {
+				v[k] = 0;
+				continue;
+			}
+			if ((v[k] = b64_value((unsigned char)in[i + k])) == -1)
+				return (-1);
+		}
+		out[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+		if (i + 4 == inlen && pad == 2) {
+			if ((v[1] & 0x0f) != 0)
+				return (-1);	/* non-canonical */
+			break;
+		}
+		out[n++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
+		if (i + 4 == inlen && pad == 1) {
+			if ((v[2] & 0x03) != 0)
+				return (-1);
+			break;
+		}
+		out[n++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
+	}
+	return ((ssize_t)n);
+}
+
+/* Padded base64 encode. */
+size_t
+mws_b64_encode(const uint8_t *in, size_t len, char *out)
+{
+	size_t i, n = 0;
+	uint32_t w;
+
+	for (i = 0; i + 3 <= len; i += 3) {
+		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[n++] = mws_b64_chars[w >> 18];
+		out[n++] = mws_b64_chars[(w >> 12) & 0x3f];
+		out[n++] = mws_b64_chars[(w >> 6) & 0x3f];
+		out[n++] = mws_b64_chars[w & 0x3f];
+	}
+	if (len - i == 1) {
+		w = (uint32_t)in[i] << 16;
+		out[n++] = mws_b64_chars[w >> 18];
+		out[n++] = mws_b64_chars[(w >> 12) & 0x3f];
+		out[n++] = '=';
+		out[n++] = '=';
+	} else if (len - i == 2) {
+		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[n++] = mws_b64_chars[w >> 18];
+		out[n++] = mws_b64_chars[(w >> 12) & 0x3f];
+		out[n++] = mws_b64_chars[(w >> 6) & 0x3f];
+		out[n++] = '=';
+	}
+	out[n] = '\0';
+	return (n);
+}
+
+/* ---- builders ---- */
+
+/* {"event":"media","streamSid":SID,"media":{"payload":base64(AUDIO)}} */
+int
+mws_build_media(char *buf, size_t size, const char *sid,
+    const uint8_t *audio, size_t len)
+{
+	static const char tail[] = "\"}}";
+	int n;
+
+	n = snprintf(buf, size, "{\"event\":\"media\",\"streamSid\":\"%s\","
+	    "\"media\":{\"payload\":\"", sid);
+	if (n < 0 || (size_t)n + ((len + 2) / 3) * 4 + sizeof(tail) > size)
+		return (-1);
+	n += (int)mws_b64_encode(audio, len, buf + n);
+	memcpy(buf + n, tail, sizeof(tail));
+	return (n + (int)sizeof(tail) - 1);
+}
+
+/* {"event":"mark","streamSid":SID,"mark":{"name":NAME}} */
+int
+mws_build_mark(char *buf, size_t size, const char *sid, const char *name)
+{
+	int n;
+
+	n = snprintf(buf, size, "{\"event\":\"mark\",\"streamSid\":\"%s\","
+	    "\"mark\":{\"name\":\"%s\"}}", sid, name);
+	return (n < 0 || (size_t)n >= size ? -1 : n);
+}
+
+/* {"event":"clear","streamSid":SID} */
+int
+mws_build_clear(char *buf, size_t size, const char *sid)
+{
+	int n;
+
+	n = snprintf(buf, size, "{\"event\":\"clear\",\"streamSid\":\"%s\"}",
+	    sid);
+	return (n < 0 || (size_t)n >= size ? -1 : n);
+}
