@@ -2,3 +2,4 @@
 include $(srcdir)/modules/echo/local.mk
 include $(srcdir)/modules/twilio_common/local.mk
 include $(srcdir)/modules/media_ws/local.mk
+include $(srcdir)/modules/twilio_http/local.mk

@@ -1253,6 +1253,13 @@ th_register(void)
 	return (0);
 }
 
+/* Drop our data from CALL. */
+static void
+th_call_release(struct vg_call *call, void *arg)
+{
+	vg_call_set_data(call, g.self, NULL, NULL);
+}
+
 /* Release everything th_register() and the requests took. */
 static void
 th_release(void)
@@ -1270,6 +1277,7 @@ th_release(void)
 		}
 		th_fetch_free(tf);
 	}
+	vg_call_foreach(th_call_release, NULL);
 	vg_metric_remove(g.m_rest_failed);
 	vg_metric_remove(g.m_out_failed);
 	vg_metric_remove(g.m_out_ok);
