@@ -44,6 +44,16 @@ tests_fuzz_fuzz_media_ws_LDADD = modules/media_ws/libmedia_ws_impl.la \
 	$(VG_TEST_LDADD)
 EXTRA_DIST += tests/fuzz/corpus/media_ws
 
+# ---- twilio_http: replay of the webhook form / outbound body corpus ----
+check_PROGRAMS += tests/fuzz/fuzz_twilio_form
+tests_fuzz_fuzz_twilio_form_SOURCES = tests/fuzz/fuzz_twilio_form.c
+tests_fuzz_fuzz_twilio_form_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/modules/twilio_common -I$(top_srcdir)/modules/twilio_http
+tests_fuzz_fuzz_twilio_form_CFLAGS = $(VG_TEST_CFLAGS)
+tests_fuzz_fuzz_twilio_form_LDADD = modules/twilio_http/libtwilio_http_impl.la \
+	$(VG_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/twilio_form
+
 # ---- event bus ----
 check_PROGRAMS += tests/unit/test_bus
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
@@ -175,6 +185,9 @@ EXTRA_DIST += tests/e2e/lib.sh $(E2E_TESTS)
 # Needs node and the modules of tests/package.json (run-tests installs them
 # with `npm ci --prefix tests`); skipped only when node is missing.
 TESTS += tests/e2e/fake_twilio_rest.sh
+# Where they are (tests/fakes/twilio_lib.mjs reads it). Exported, so that
+# the tree `make distcheck` unpacks, which has none, uses this tree's.
+export VG_NODE_MODULES ?= $(abs_top_srcdir)/tests/node_modules
 EXTRA_DIST += tests/e2e/fake_twilio_rest.sh tests/package.json \
 	tests/package-lock.json tests/fakes/README.md \
 	tests/fakes/twilio_lib.mjs tests/fakes/twilio_rest.mjs \

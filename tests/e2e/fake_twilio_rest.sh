@@ -372,4 +372,6 @@ wait "$FAKE_PID"
 check "fake/sigterm_exits_0" test $? -eq 0
 FAKE_PID=
 
+# On failure, what the fake said about each refused request.
+[ "$E2E_FAILED" -eq 0 ] || sed 's/^/  fake: /' "$E2E_DIR/fake.out"
 e2e_finish

@@ -801,6 +801,10 @@ const server = createServer(async (req, res) => {
 		    status: 500 } };
 	}
 	rec.response = { status: out.status, code: out.body.code ?? null };
+	// Refusals are loud: the test's log shows why.
+	if (out.status >= 400)
+		process.stderr.write(`twilio_rest: ${req.method} ${req.url} -> ` +
+		    `${out.status} ${out.body.code}: ${out.body.message}\n`);
 	saveState();
 	if (script.delay_ms > 0) {
 		let closed = false;
