@@ -723,6 +723,34 @@ mws_config_load(void)
 	return (0);
 }
 
+/* The events this module publishes (doc/events.md). */
+static const struct {
+	const char	*type;
+	const char	*description;
+} mws_types[] = {
+	{ "media.started", "a call's Twilio Media Stream started" },
+	{ "media.stopped", "a call's Twilio Media Stream ended" },
+	{ "audio.in", "caller audio, PCMU 8000 Hz, Twilio's timestamp" },
+	{ "audio.played", "agent audio timeline heard by the caller" },
+	{ "audio.marked", "answer to audio.mark: played or flushed" },
+	{ "call.dtmf", "a key pressed by the caller" },
+};
+
+/* Register the event types we publish; one taken elsewhere is only
+ * logged. */
+static void
+mws_register_types(void)
+{
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(mws_types); i++) {
+		if (vg_bus_register_type(g.self, mws_types[i].type,
+		    mws_types[i].description, NULL) == -1)
+			vg_log(VG_LOG_WARN, "event type %s is registered by "
+			    "another module", mws_types[i].type);
+	}
+}
+
 /* Start keeping agent audio for a call that already exists. */
 static void
 mws_adopt_call(struct vg_call *call, void *arg)
@@ -777,6 +805,7 @@ media_ws_load(struct vg_module *self)
 		goto fail_ended;
 	if (vg_cli_add(self, mws_cli, VG_NELEM(mws_cli)) == -1)
 		goto fail_ws;
+	mws_register_types();
 	vg_call_foreach(mws_adopt_call, NULL);
 	return (VG_LOAD_OK);
 
