@@ -630,6 +630,26 @@ pump_until(const int *p, int n)
 
 static char e2e_dir[64];
 
+/* True when metric NAME reads VALUE in /metrics (-1: NAME is absent). */
+static int
+metric_is(const char *name, long long value)
+{
+	char want[128], *text, *p;
+	size_t len;
+	int ok;
+
+	text = vg_metrics_render(&len);
+	snprintf(want, sizeof(want), "\nvoicegate_%s ", name);
+	p = strstr(text, want);
+	if (value == -1)
+		ok = (p == NULL);
+	else
+		ok = (p != NULL && strtoll(p + strlen(want), NULL, 10) ==
+		    value);
+	free(text);
+	return (ok);
+}
+
 /* Core, listener, spy and the module with a test media_ws.conf. */
 static int
 e2e_up(void)
@@ -979,7 +999,86 @@ t_e2e_garbage(void)
 	if (i >= 0)
 		VG_CHECK(strstr(seen.json[i], "\"reason\":\"error\"") != NULL);
 	VG_CHECK(vg_call_find(id) == NULL);
+	VG_CHECK(metric_is("media_ws_garbage_total", 4));
+	VG_CHECK(metric_is("media_ws_streams", 0));
 	e2e_down();
+}
+
+/* Unloading closes every stream (1001) and removes the endpoint. */
+static void
+t_e2e_unload_closes(void)
+{
+	char id[VG_CALL_ID_MAX];
+	struct tw t;
+
+	VG_CHECK(e2e_up() == 0);
+	VG_CHECK(e2e_call(id, sizeof(id), CSID) != NULL);
+	VG_CHECK(tw_connect(&t, NULL) == 0);
+	tw_start(&t, id, TOKEN);
+	VG_CHECK(wait_event("media.started", 0) >= 0);
+	VG_CHECK(metric_is("media_ws_streams", 1));
+	vg_module_info.unload(&mod);
+	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_GOING_AWAY);
+	VG_CHECK(metric_is("media_ws_streams", -1));	/* removed */
+	VG_CHECK(tw_connect(&t, NULL) == -1);	/* no endpoint any more */
+	vg_core_release_owner(&mod);
+	vg_core_release_owner(&spy);
+	vg_core_release_owner(&carrier);
+	vg_conf_free(mod.conf);
+	mod.conf = NULL;
+}
+
+/* Load with CONF_TEXT as media_ws.conf and TOKEN_ENV as the environment.
+ * Returns what load returned (the module is unloaded again). */
+static int
+load_with(const char *conf_text, const char *token_env)
+{
+	char path[128];
+	FILE *fp;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/media_ws.conf", e2e_dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return (-1);
+	fputs(conf_text, fp);
+	fclose(fp);
+	if (token_env != NULL)
+		setenv("TWILIO_AUTH_TOKEN", token_env, 1);
+	else
+		unsetenv("TWILIO_AUTH_TOKEN");
+	mod.conf = vg_conf_parse(path, NULL, NULL);
+	if (mod.conf == NULL)
+		return (-1);
+	rc = vg_module_info.load(&mod);
+	if (rc == VG_LOAD_OK)
+		vg_module_info.unload(&mod);
+	vg_core_release_owner(&mod);
+	vg_conf_free(mod.conf);
+	mod.conf = NULL;
+	return (rc);
+}
+
+/* No auth token: decline, unless signatures are explicitly off; bad
+ * values decline. */
+static void
+t_conf_token(void)
+{
+	static const char base[] = "[media_ws]\n"
+	    "auth_token = ${TWILIO_AUTH_TOKEN:-}\n";
+	char buf[256];
+
+	VG_CHECK(e2e_up() == 0);	/* core and e2e_dir */
+	e2e_down();
+	VG_CHECK_INT(load_with(base, NULL), VG_LOAD_DECLINE);
+	VG_CHECK_INT(load_with(base, AUTH), VG_LOAD_OK);
+	snprintf(buf, sizeof(buf), "%svalidate_signatures = no\n", base);
+	VG_CHECK_INT(load_with(buf, NULL), VG_LOAD_OK);
+	snprintf(buf, sizeof(buf), "%schunk_ms = 5\n", base);
+	VG_CHECK_INT(load_with(buf, AUTH), VG_LOAD_DECLINE);
+	snprintf(buf, sizeof(buf), "%svalidate_signatures = maybe\n", base);
+	VG_CHECK_INT(load_with(buf, AUTH), VG_LOAD_DECLINE);
+	unsetenv("TWILIO_AUTH_TOKEN");
 }
 
 /* A call ended elsewhere closes its stream with 1000, after which nothing
@@ -1021,5 +1120,7 @@ static const struct vg_test cases[] = {
 	{ "e2e/no_start_timeout",	t_e2e_no_start },
 	{ "e2e/garbage_closes",		t_e2e_garbage },
 	{ "e2e/call_ended_closes_stream", t_e2e_call_ended },
+	{ "e2e/unload_closes_streams",	t_e2e_unload_closes },
+	{ "conf/auth_token_or_decline",	t_conf_token },
 };
 VG_TEST_MAIN(cases)
