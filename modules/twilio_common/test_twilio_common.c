@@ -142,7 +142,8 @@ static void
 t_vector_e(void)
 {
 	static const struct twilio_param p[] = {
-		{ "CallSid", "CA1234567890ABCDE" }, { "Caller", "+14158675309" },
+		{ "CallSid", "CA1234567890ABCDE" },
+		{ "Caller", "+14158675309" },
 		{ "Digits", "1234" }, { "From", "+14158675309" },
 		{ "To", "+18005551212" },
 	};

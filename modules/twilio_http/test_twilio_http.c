@@ -383,7 +383,8 @@ srv_serve(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		if (have + 1 >= sizeof(buf) ||
-		    (n = recv(fd, buf + have, sizeof(buf) - have - 1, 0)) <= 0) {
+		    (n = recv(fd, buf + have, sizeof(buf) - have - 1,
+		    0)) <= 0) {
 			close(fd);
 			return;
 		}
@@ -410,9 +411,10 @@ srv_serve(int fd)
 	}
 	hang = srv.hang;
 	if (!hang) {
-		n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
-		    "application/json\r\nContent-Length: %zu\r\nConnection: "
-		    "close\r\n\r\n", srv.status, strlen(srv.answer));
+		n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\n"
+		    "Content-Type: application/json\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		    srv.status, strlen(srv.answer));
 		send(fd, head, (size_t)n, MSG_NOSIGNAL);
 		send(fd, srv.answer, strlen(srv.answer), MSG_NOSIGNAL);
 	}
@@ -710,7 +712,8 @@ t_incoming_valid(void)
 	VG_CHECK(strstr(r.body, "<Stream url=\"wss://voice.example.com/twilio/"
 	    "media-stream\">") != NULL);
 	VG_CHECK(strstr(r.body, "<Say") == NULL);
-	call = vg_call_find_by("call_sid", "CA00000000000000000000000000000002");
+	call = vg_call_find_by("call_sid",
+	    "CA00000000000000000000000000000002");
 	VG_CHECK(call != NULL);
 	if (call == NULL)
 		return;
@@ -739,7 +742,8 @@ t_incoming_retry_replay(void)
 
 	if (bring_up() == -1)
 		return;
-	incoming_params(p, "CA00000000000000000000000000000003", "+15005550099");
+	incoming_params(p, "CA00000000000000000000000000000003",
+	    "+15005550099");
 	VG_CHECK_INT(webhook("/twilio/incoming-call", p, 7, 1, &r1), 0);
 	VG_CHECK_INT(r1.status, 200);
 	p[7] = (struct twilio_param){ "Retry", "1" };
@@ -760,7 +764,8 @@ t_incoming_bad_signature(void)
 
 	if (bring_up() == -1)
 		return;
-	incoming_params(p, "CA00000000000000000000000000000004", "+15005550099");
+	incoming_params(p, "CA00000000000000000000000000000004",
+	    "+15005550099");
 	VG_CHECK_INT(webhook("/twilio/incoming-call", p, 7, 0, &r), 0);
 	VG_CHECK_INT(r.status, 403);
 	VG_CHECK_INT(webhook("/twilio/incoming-call", p, 7, 2, &r), 0);
@@ -1201,7 +1206,8 @@ t_cli_call(void)
 	VG_CHECK_INT(cr.ok, 1);
 	VG_CHECK(strstr(cr.text, "CA00000000000000000000000000000014") != NULL);
 	VG_CHECK_INT(srv_count(), base + 1);
-	call = vg_call_find_by("call_sid", "CA00000000000000000000000000000014");
+	call = vg_call_find_by("call_sid",
+	    "CA00000000000000000000000000000014");
 	VG_CHECK(call != NULL);
 	if (call != NULL) {
 		VG_CHECK_STR(vg_call_to(call), "+14155550123");

@@ -238,7 +238,8 @@ th_task_resolve(struct vg_conf *conf, const char *name, char *err,
 		if (sec == NULL)
 			json_object_object_add(task, "type",
 			    json_object_new_string(name));
-		while (sec != NULL && (e = vg_conf_next_entry(sec, e)) != NULL) {
+		while (sec != NULL &&
+		    (e = vg_conf_next_entry(sec, e)) != NULL) {
 			if (strcmp(vg_conf_entry_key(e), "speed") == 0) {
 				d = strtod(vg_conf_entry_value(e), &end);
 				v = *end == '\0' ? json_object_new_double(d) :
@@ -371,7 +372,8 @@ th_twilio_error(const struct vg_http_result *res, long long *code,
 			*code = json_object_get_int64(v);
 		if (json_object_object_get_ex(o, "message", &v) &&
 		    json_object_is_type(v, json_type_string))
-			snprintf(msg, msg_size, "%s", json_object_get_string(v));
+			snprintf(msg, msg_size, "%s",
+			    json_object_get_string(v));
 	}
 	json_object_put(o);
 }
@@ -426,7 +428,8 @@ th_create_done(struct th_fetch *tf, const struct vg_http_result *res)
 			json_object_object_add(ans, "call_id",
 			    json_object_new_string(tf->call_id));
 			json_object_object_add(ans, "call_sid",
-			    json_object_new_string(json_object_get_string(sid)));
+			    json_object_new_string(
+			    json_object_get_string(sid)));
 			json_object_object_add(ans, "status",
 			    json_object_new_string(st != NULL &&
 			    json_object_is_type(st, json_type_string) ?

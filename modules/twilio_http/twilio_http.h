@@ -60,7 +60,7 @@ int	 twilio_http_task_check(struct json_object *task, char *err,
 /* A parsed outbound-call request. */
 struct twilio_http_outbound {
 	char			*to;		/* E.164 */
-	char			*from;		/* E.164, or NULL: the default */
+	char			*from;		/* E.164, or NULL: default */
 	struct json_object	*task;		/* checked, or NULL: default */
 };
 

@@ -241,8 +241,8 @@ twilio_http_outbound_parse(const char *body, size_t len,
 		(void)val;
 		if (strcmp(key, "to") != 0 && strcmp(key, "from") != 0 &&
 		    strcmp(key, "task") != 0) {
-			snprintf(err, err_size, "\"%.64s\" is not a known field "
-			    "(known: to, from, task)", key);
+			snprintf(err, err_size, "\"%.64s\" is not a known "
+			    "field (known: to, from, task)", key);
 			goto fail;
 		}
 	}
