@@ -193,3 +193,8 @@ EXTRA_DIST += tests/e2e/fake_twilio_rest.sh tests/package.json \
 	tests/fakes/twilio_lib.mjs tests/fakes/twilio_rest.mjs \
 	tests/fakes/twilio_sign.mjs tests/fakes/check_vectors.mjs \
 	tests/fakes/callback_sink.mjs
+
+# ---- voicegate-sim: vectors, μ-law, TwiML, self-test, calls through the
+# daemon ----
+TESTS += tests/e2e/sim_selftest.sh
+EXTRA_DIST += tests/e2e/sim_selftest.sh

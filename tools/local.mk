@@ -5,3 +5,15 @@ tools_voicegatectl_SOURCES = tools/voicegatectl.c
 tools_voicegatectl_CPPFLAGS = $(core_libvgcore_la_CPPFLAGS) -I$(top_srcdir)/core
 tools_voicegatectl_CFLAGS = $(core_libvgcore_la_CFLAGS)
 tools_voicegatectl_LDADD = core/libvgcore.la
+
+# voicegate-sim: simulated Twilio calls against a running voicegate (one
+# thread, epoll). Standalone: OpenSSL only, no core library. wsc.c is a
+# raw-socket WebSocket client kit other tools may share.
+bin_PROGRAMS += tools/voicegate-sim
+tools_voicegate_sim_SOURCES = tools/sim/voicegate-sim.c tools/sim/sim.h \
+	tools/sim/sim_run.c tools/sim/sim_sign.c tools/sim/sim_audio.c \
+	tools/sim/sim_twiml.c tools/sim/sim_json.c tools/sim/sim_fake.c \
+	tools/sim/wsc.c tools/sim/wsc.h
+tools_voicegate_sim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tools_voicegate_sim_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS) -lm
+dist_doc_DATA += doc/simulator.md
