@@ -1348,12 +1348,13 @@ vg_net_stop(void)
 	g.port = 0;
 }
 
-/* Release MOD's routes, endpoints, connections and kept headers. */
+/* Release MOD's routes, endpoints, connections and kept headers. The
+ * headers are a declaration for the module's lifetime, not counted. */
 unsigned
 vg_net_release_owner(struct vg_module *mod)
 {
-	return (http_release_owner(mod) + ws_release_owner(mod) +
-	    net_unkeep_headers(mod));
+	net_unkeep_headers(mod);
+	return (http_release_owner(mod) + ws_release_owner(mod));
 }
 
 /* A snapshot of the counters. */

@@ -104,8 +104,8 @@ void		 vg_bus_unsubscribe(struct vg_sub *sub);
 
 /* Register event TYPE for MOD with its description and serialiser (NULL:
  * the JSON payload is used as is). Registration documents the public event
- * catalogue; publishing does not require it. Returns 0, or -1 if another
- * module registered TYPE. */
+ * catalogue; publishing does not require it. The registration lasts until
+ * MOD unloads. Returns 0, or -1 if another module registered TYPE. */
 int		 vg_bus_register_type(struct vg_module *mod, const char *type,
 		    const char *description, vg_event_json_fn to_json);
 

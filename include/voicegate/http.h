@@ -30,7 +30,8 @@ void		 vg_http_unroute(struct vg_module *mod, const char *method,
 		    const char *path);
 
 /* Ask the listener to keep request header NAME (beyond the standard ones,
- * which are always kept), e.g. "X-Twilio-Signature". Returns 0 or -1. */
+ * which are always kept), e.g. "X-Twilio-Signature", until MOD unloads.
+ * Returns 0 or -1. */
 int		 vg_http_keep_header(struct vg_module *mod, const char *name);
 
 /* Request accessors. Borrowed from REQ. */
