@@ -1,4 +1,5 @@
 vginclude_HEADERS += \
+	include/voicegate/agent.h \
 	include/voicegate/bus.h \
 	include/voicegate/call.h \
 	include/voicegate/cli.h \

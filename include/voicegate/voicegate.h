@@ -5,6 +5,7 @@
 #define VG_VOICEGATE_H
 
 #include <voicegate/module.h>
+#include <voicegate/agent.h>
 #include <voicegate/bus.h>
 #include <voicegate/call.h>
 #include <voicegate/cli.h>
