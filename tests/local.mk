@@ -28,16 +28,18 @@ EXTRA_DIST += tests/unit/conf
 # Replay of the parser's fuzz corpus (tests/fuzz/fuzz_conf.c says how to
 # build the same harness for libFuzzer).
 check_PROGRAMS += tests/fuzz/fuzz_conf
-tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c
-tests_fuzz_fuzz_conf_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c tests/fuzz/replay.c
+tests_fuzz_fuzz_conf_CPPFLAGS = $(VG_TEST_CPPFLAGS) -DVG_FUZZ_CORPUS=\"conf\"
 tests_fuzz_fuzz_conf_CFLAGS = $(VG_TEST_CFLAGS)
 tests_fuzz_fuzz_conf_LDADD = $(VG_TEST_LDADD)
 EXTRA_DIST += tests/fuzz/corpus/conf
 
 # ---- media_ws: replay of the Media Streams parser's fuzz corpus ----
 check_PROGRAMS += tests/fuzz/fuzz_media_ws
-tests_fuzz_fuzz_media_ws_SOURCES = tests/fuzz/fuzz_media_ws.c
+tests_fuzz_fuzz_media_ws_SOURCES = tests/fuzz/fuzz_media_ws.c \
+	tests/fuzz/replay.c
 tests_fuzz_fuzz_media_ws_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-DVG_FUZZ_CORPUS=\"media_ws\" \
 	-I$(top_srcdir)/modules/media_ws
 tests_fuzz_fuzz_media_ws_CFLAGS = $(VG_TEST_CFLAGS)
 tests_fuzz_fuzz_media_ws_LDADD = modules/media_ws/libmedia_ws_impl.la \
@@ -46,8 +48,10 @@ EXTRA_DIST += tests/fuzz/corpus/media_ws
 
 # ---- twilio_http: replay of the webhook form / outbound body corpus ----
 check_PROGRAMS += tests/fuzz/fuzz_twilio_form
-tests_fuzz_fuzz_twilio_form_SOURCES = tests/fuzz/fuzz_twilio_form.c
+tests_fuzz_fuzz_twilio_form_SOURCES = tests/fuzz/fuzz_twilio_form.c \
+	tests/fuzz/replay.c
 tests_fuzz_fuzz_twilio_form_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-DVG_FUZZ_CORPUS=\"twilio_form\" \
 	-I$(top_srcdir)/modules/twilio_common -I$(top_srcdir)/modules/twilio_http
 tests_fuzz_fuzz_twilio_form_CFLAGS = $(VG_TEST_CFLAGS)
 tests_fuzz_fuzz_twilio_form_LDADD = modules/twilio_http/libtwilio_http_impl.la \

@@ -3,8 +3,8 @@
  * reader (core/settings.c): each input is written to a file and parsed,
  * and a good parse is walked end to end.
  *
- * `make check` builds this as a plain program that replays every file of
- * the seed corpus (tests/fuzz/corpus/conf, or the folder in argv[1]); an
+ * `make check` links this with tests/fuzz/replay.c, which replays every
+ * file of the seed corpus (tests/fuzz/corpus/conf, or the folder in argv[1]); an
  * input "passes" when it is processed without a crash. To fuzz for real
  * with libFuzzer (clang only; make check never needs it), from a
  * configured build tree (for config.h), SRC being the source tree:
@@ -21,9 +21,6 @@
  */
 #include "config.h"
 
-#include <sys/types.h>
-
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,79 +124,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return (0);
 }
 
-#ifndef VG_LIBFUZZER
-/* Read PATH whole into a new buffer, its length in *LEN; NULL on error. */
-static uint8_t *
-fuzz_read(const char *path, size_t *len)
+/* After the replay (tests/fuzz/replay.c): remove the scratch folder. */
+void	vg_fuzz_done(void);
+
+void
+vg_fuzz_done(void)
 {
-	uint8_t *buf = NULL;
-	long n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return (NULL);
-	if (fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
-	    fseek(fp, 0, SEEK_SET) == -1)
-		goto out;
-	if ((buf = malloc(n + 1)) == NULL)
-		goto out;
-	if (fread(buf, 1, n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	*len = (size_t)n;
-out:
-	fclose(fp);
-	return (buf);
-}
-
-/* Replay every file in the corpus folder; one "N passed, N failed" line. */
-int
-main(int argc, char **argv)
-{
-	char dir[1024], path[2048];
-	unsigned passed = 0, failed = 0;
-	const char *top;
-	struct dirent *de;
-	uint8_t *buf;
-	size_t len;
-	DIR *d;
-
-	if (argc > 1)
-		snprintf(dir, sizeof(dir), "%s", argv[1]);
-	else {
-		top = getenv("VG_TOP_SRCDIR");
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/conf",
-		    top != NULL && *top != '\0' ? top : ".");
-	}
-	if ((d = opendir(dir)) == NULL) {
-		perror(dir);
-		printf("0 passed, 1 failed\n");
-		return (1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((buf = fuzz_read(path, &len)) == NULL) {
-			printf("FAIL %s: cannot read\n", de->d_name);
-			failed++;
-			continue;
-		}
-		LLVMFuzzerTestOneInput(buf, len);
-		free(buf);
-		printf("ok   %s\n", de->d_name);
-		passed++;
-	}
-	closedir(d);
 	if (fuzz_dir[0] != '\0') {
 		unlink(fuzz_path);
 		rmdir(fuzz_dir);
 	}
-	if (passed == 0)
-		failed++;	/* an empty corpus proves nothing */
-	printf("%u passed, %u failed\n", passed, failed);
-	return (failed == 0 ? 0 : 1);
 }
-#endif /* VG_LIBFUZZER */

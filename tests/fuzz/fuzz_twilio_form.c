@@ -3,8 +3,8 @@
  * (decoded into parameters, signed and validated, every value escaped for
  * TwiML) and outbound-call JSON bodies. Each input is used as both.
  *
- * `make check` builds this as a plain program that replays every file of
- * the seed corpus (tests/fuzz/corpus/twilio_form, or the folder in
+ * `make check` links this with tests/fuzz/replay.c, which replays every
+ * file of the seed corpus (tests/fuzz/corpus/twilio_form, or the folder in
  * argv[1]); an input passes when it is processed without a crash or a
  * broken property. For libFuzzer (clang only), from a configured build
  * tree, SRC being the source tree:
@@ -23,9 +23,6 @@
  */
 #include "config.h"
 
-#include <sys/types.h>
-
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,76 +77,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	return (0);
 }
-
-#ifndef VG_LIBFUZZER
-/* Read PATH whole into a new buffer, its length in *LEN; NULL on error. */
-static uint8_t *
-fuzz_read(const char *path, size_t *len)
-{
-	uint8_t *buf = NULL;
-	long n;
-	FILE *fp;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return (NULL);
-	if (fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
-	    fseek(fp, 0, SEEK_SET) == -1)
-		goto out;
-	if ((buf = malloc(n + 1)) == NULL)
-		goto out;
-	if (fread(buf, 1, n, fp) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	*len = (size_t)n;
-out:
-	fclose(fp);
-	return (buf);
-}
-
-/* Replay every file in the corpus folder; one "N passed, N failed" line. */
-int
-main(int argc, char **argv)
-{
-	char dir[1024], path[2048];
-	unsigned passed = 0, failed = 0;
-	const char *top;
-	struct dirent *de;
-	uint8_t *buf;
-	size_t len;
-	DIR *d;
-
-	if (argc > 1)
-		snprintf(dir, sizeof(dir), "%s", argv[1]);
-	else {
-		top = getenv("VG_TOP_SRCDIR");
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/twilio_form",
-		    top != NULL && *top != '\0' ? top : ".");
-	}
-	if ((d = opendir(dir)) == NULL) {
-		perror(dir);
-		printf("0 passed, 1 failed\n");
-		return (1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((buf = fuzz_read(path, &len)) == NULL) {
-			printf("FAIL %s: cannot read\n", de->d_name);
-			failed++;
-			continue;
-		}
-		LLVMFuzzerTestOneInput(buf, len);
-		free(buf);
-		printf("ok   %s\n", de->d_name);
-		passed++;
-	}
-	closedir(d);
-	if (passed == 0)
-		failed++;	/* an empty corpus proves nothing */
-	printf("%u passed, %u failed\n", passed, failed);
-	return (failed == 0 ? 0 : 1);
-}
-#endif /* VG_LIBFUZZER */
