@@ -111,7 +111,8 @@ EOF
 
 # ---- the simulator against its own fake voicegate ----
 "$VG_TOP_BUILDDIR/tools/voicegate-sim" --self-test >"$T/self" 2>&1
-check selftest/all_cases_pass grep -q '^[0-9]* passed, 0 failed$' "$T/self" ||
+check selftest/all_cases_pass \
+    grep -q '^[0-9]* passed, 0 failed$' "$T/self" ||
     cat "$T/self"
 
 # ---- real inbound calls through the daemon ----
@@ -128,18 +129,24 @@ if [ -f "$VG_TOP_BUILDDIR/mods/twilio_http.so" ] &&
 		"$SIM" --url "$(url '')" --public-url "$PUB" --duration 2 \
 		    --tone 440 --echo --dtmf 12# --dtmf-at 0.5 \
 		    --record "$T/heard.wav" --json --timeout 5 >"$J" 2>"$T/err"
-		check daemon/one_call_ok grep -q '"ok":1,"failed":0,"protocol_errors":0' "$J" ||
+		OK1='"ok":1,"failed":0,"protocol_errors":0'
+		check daemon/one_call_ok grep -q "$OK1" "$J" ||
 		    { cat "$J" "$T/err"; tail -20 "$E2E_DIR/log"; }
-		check daemon/echo_complete grep -q '"frames_sent":100,.*"frames_echoed":100,"frames_lost":0' "$J"
-		check daemon/recorded_heard_audio test "$(wc -c <"$T/heard.wav")" -ge 16000
+		ECHO='"frames_sent":100,.*"frames_echoed":100,"frames_lost":0'
+		check daemon/echo_complete grep -q "$ECHO" "$J"
+		check daemon/recorded_heard_audio \
+		    test "$(wc -c <"$T/heard.wav")" -ge 16000
 		"$SIM" --url "$(url '')" --public-url "$PUB" --duration 1 \
 		    --calls 20 --ramp 100 --echo --json --timeout 5 \
 		    >"$T/many.json" 2>&1
-		check daemon/twenty_calls_at_once grep -q '"calls":20,"ok":20,"failed":0,"protocol_errors":0' "$T/many.json" ||
+		OK20='"calls":20,"ok":20,"failed":0,"protocol_errors":0'
+		check daemon/twenty_calls_at_once grep -q "$OK20" \
+		    "$T/many.json" ||
 		    cat "$T/many.json"
 		"$SIM" --url "$(url '')" --public-url "$PUB" --duration 1 \
 		    --auth-token wrong-token --timeout 5 >"$T/bad" 2>&1
-		check daemon/wrong_token_refused grep -q 'webhook answered 403' "$T/bad" ||
+		check daemon/wrong_token_refused \
+		    grep -q 'webhook answered 403' "$T/bad" ||
 		    cat "$T/bad"
 		e2e_stop
 		check daemon/clean_exit test "$E2E_RC" = 0

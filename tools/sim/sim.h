@@ -106,7 +106,7 @@ struct sim_fake_opts {
 	const char	*token;		/* auth token to check signatures */
 	const char	*public_url;	/* signed webhook base */
 	int		 mark_every;	/* send a mark after N echoed frames */
-	int		 clear_at;	/* after this many frames: burst, clear */
+	int		 clear_at;	/* after N frames: burst, clear */
 	int		 bad_event;	/* send one unknown event */
 };
 

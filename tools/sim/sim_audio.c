@@ -111,7 +111,7 @@ sim_wav_convert(const uint8_t *buf, size_t len, uint8_t **out,
 	while (off + 8 <= len) {
 		csz = sim_le32(buf + off + 4);
 		if (csz > len - off - 8)
-			csz = len - off - 8;	/* tolerate a short last chunk */
+			csz = len - off - 8;	/* a short last chunk */
 		if (memcmp(buf + off, "fmt ", 4) == 0 && csz >= 16)
 			fmt = buf + off + 8;
 		else if (memcmp(buf + off, "data", 4) == 0) {
@@ -154,7 +154,8 @@ sim_wav_convert(const uint8_t *buf, size_t len, uint8_t **out,
 	for (i = 0; i < n; i++) {
 		s = (int16_t)sim_le16(data + 2 * i * step);
 		if (step == 2)	/* average pairs: a crude low-pass */
-			s = (s + (int16_t)sim_le16(data + 2 * i * step + 2)) / 2;
+			s = (s + (int16_t)sim_le16(data + 2 * i * step +
+			    2)) / 2;
 		(*out)[i] = sim_ulaw_encode((int16_t)s);
 	}
 	*outlen = n;

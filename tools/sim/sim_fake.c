@@ -236,7 +236,8 @@ sf_ws_message(int fd, char *p, size_t len, char *sid, long *media,
 		rc |= sf_text(fd, out);
 		if (o->mark_every > 0 && *media % o->mark_every == 0) {
 			snprintf(out, sizeof(out), "{\"event\":\"mark\","
-			    "\"streamSid\":\"%s\",\"mark\":{\"name\":\"m%ld\"}}",
+			    "\"streamSid\":\"%s\",\"mark\":{\"name\":"
+			    "\"m%ld\"}}",
 			    sid, *media);
 			rc |= sf_text(fd, out);
 		}

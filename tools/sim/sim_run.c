@@ -59,7 +59,7 @@ enum sr_state {
 /* One mark waiting for the playback cursor. */
 struct sr_mark {
 	char		*name;
-	uint64_t	 fire_at;	/* when the audio before it has played */
+	uint64_t	 fire_at;	/* when the audio before it ends */
 	uint64_t	 got_at;
 };
 
@@ -96,7 +96,7 @@ struct sr_call {
 	uint64_t	 rx_off;	/* echo: next expected byte of ours */
 	uint32_t	 echoed;	/* frames that came back intact */
 	uint32_t	 skipped;	/* frames passed over on resync */
-	uint64_t	 garbled;	/* received bytes that matched nothing */
+	uint64_t	 garbled;	/* bytes back that matched nothing */
 	int		 dtmf_i;
 	uint64_t	 audio_bytes;
 	uint64_t	 play_end;	/* when the queued agent audio ends */
@@ -1025,7 +1025,8 @@ sr_ws_frames(struct sr_run *r, struct sr_call *c, uint64_t now)
 		case WSC_OP_PING:
 			if (!f.fin || f.len > 125)
 				sr_perror(c, "bad ping frame (31924)");
-			wsc_frame_put(&c->out, WSC_OP_PONG, f.payload, f.len, 1);
+			wsc_frame_put(&c->out, WSC_OP_PONG, f.payload, f.len,
+			    1);
 			break;
 		case WSC_OP_PONG:
 			break;
@@ -1485,7 +1486,8 @@ sim_run(const struct sim_opts *o, struct sim_totals *t)
 	}
 	r.ws_sa = r.hook_sa;
 	if (o->ws_url != NULL) {
-		if (sscanf(o->ws_url, "ws://%127[^:/]:%d", whost, &wport) != 2 ||
+		if (sscanf(o->ws_url, "ws://%127[^:/]:%d", whost,
+		    &wport) != 2 ||
 		    sr_resolve(whost, wport, &r.ws_sa) == -1) {
 			fprintf(stderr, "voicegate-sim: bad --ws-url %s\n",
 			    o->ws_url);

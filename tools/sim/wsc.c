@@ -160,7 +160,8 @@ wsc_frame_put(struct wsc_buf *b, int opcode, const void *p, size_t len,
 	} else {
 		h[1] = 127;
 		for (i = 0; i < 8; i++)
-			h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+			h[2 + i] = (unsigned char)((uint64_t)len >>
+			    (56 - 8 * i));
 		hl = 10;
 	}
 	if (mask) {
