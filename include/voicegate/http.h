@@ -21,8 +21,9 @@ typedef void	(*vg_http_fn)(struct vg_http_req *req, void *arg);
 /*
  * Route METHOD ("GET", "POST", ...; "*" for any) and PATH to FN for MOD.
  * PATH is exact, or a prefix when its last character is a '*' following a
- * '/': "/ui/" then '*' serves "/ui/" and everything below it. Borrows the strings. Returns 0, or -1 if the route is taken.
- * Removed by vg_http_unroute() or MOD's unload.
+ * '/': "/ui/" then '*' serves "/ui/" and everything below it. Borrows
+ * the strings. Returns 0, or -1 if the route is taken. Removed by
+ * vg_http_unroute() or MOD's unload.
  */
 int		 vg_http_route(struct vg_module *mod, const char *method,
 		    const char *path, vg_http_fn fn, void *arg);

@@ -4,8 +4,8 @@
  * and a good parse is walked end to end.
  *
  * `make check` links this with tests/fuzz/replay.c, which replays every
- * file of the seed corpus (tests/fuzz/corpus/conf, or the folder in argv[1]); an
- * input "passes" when it is processed without a crash. To fuzz for real
+ * file of the seed corpus (tests/fuzz/corpus/conf, or the folder in
+ * argv[1]); an input "passes" when it is processed without a crash. To fuzz for real
  * with libFuzzer (clang only; make check never needs it), from a
  * configured build tree (for config.h), SRC being the source tree:
  *
