@@ -8,8 +8,8 @@
  * `make check` links this with tests/fuzz/replay.c, which replays every
  * file of the seed corpus (tests/fuzz/corpus/media_ws, or the folder in
  * argv[1]); an input "passes" when it is processed without a crash. To fuzz
- * for real with libFuzzer (clang only), from a configured build tree (for config.h),
- * SRC being the source tree:
+ * for real with libFuzzer (clang only), from a configured build tree (for
+ * config.h), SRC being the source tree:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DVG_LIBFUZZER \
  *       -I. -I$SRC/include -I$SRC/modules/media_ws \
