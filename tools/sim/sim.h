@@ -144,6 +144,8 @@ struct sim_opts {
 	const char	*account_sid;
 	const char	*from;
 	const char	*to;
+	const struct sim_twiml *twiml;	/* stream from this, no webhook */
+	const char	*call_sid;	/* the CallSid of a --twiml call */
 	int		 calls;
 	double		 ramp;		/* calls started per second; 0: all */
 	double		 duration;	/* seconds of caller audio */

@@ -147,6 +147,8 @@ static void	sr_call_fail(struct sr_run *, struct sr_call *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
 static void	sr_perror(struct sr_call *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static int	sr_hook_twiml(struct sr_run *, struct sr_call *,
+		    const struct sim_twiml *);
 
 /* ---- heap of deadlines ---- */
 
@@ -400,15 +402,31 @@ sr_connected(struct sr_run *r, struct sr_call *c)
 
 /* ---- the webhook ---- */
 
-/* Start call C: connect for its webhook. */
+/* Start call C: connect for its webhook, or with --twiml (a call Twilio
+ * placed, whose TwiML is known) straight to its media stream. */
 static void
 sr_hook_start(struct sr_run *r, struct sr_call *c)
 {
-	sr_sid(c->call_sid, "CA", 16);
+	if (r->o->call_sid != NULL)
+		snprintf(c->call_sid, sizeof(c->call_sid), "%s",
+		    r->o->call_sid);
+	else
+		sr_sid(c->call_sid, "CA", 16);
 	c->t_begin = wsc_now();
 	c->fd = -1;
-	c->state = SR_HOOK_CONNECT;
 	r->started++;
+	if (r->o->twiml != NULL) {
+		c->t_hook = c->t_begin;
+		if (sr_hook_twiml(r, c, r->o->twiml) == -1) {
+			sr_call_fail(r, c, "out of memory");
+			return;
+		}
+		c->state = SR_WS_CONNECT;
+		c->t_ws = c->t_begin;
+		(void)sr_connect(r, c, &r->ws_sa);
+		return;
+	}
+	c->state = SR_HOOK_CONNECT;
 	(void)sr_connect(r, c, &r->hook_sa);
 }
 

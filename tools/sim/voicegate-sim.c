@@ -39,10 +39,13 @@ sim_usage(FILE *f)
 	    "         [--timeout S] [--ws-url ws://HOST:PORT/PATH]"
 	    " [--webhook-path PATH]\n"
 	    "         [--json] [--per-call] [--quiet]\n"
+	    "         [--twiml FILE [--call-sid CA...]]\n"
 	    "       voicegate-sim --sign URL [NAME=VALUE ...]\n"
 	    "       voicegate-sim --ulaw SAMPLE ...\n"
 	    "       voicegate-sim --parse-twiml FILE\n"
 	    "       voicegate-sim --self-test\n"
+	    "--twiml: no webhook; stream the call this TwiML names, as\n"
+	    "Twilio does for a call it placed (outbound-call).\n"
 	    "The auth token comes from --auth-token or $TWILIO_AUTH_TOKEN.\n");
 }
 
@@ -116,15 +119,15 @@ sim_cmd_ulaw(int argc, char **argv)
 	return (0);
 }
 
-/* --parse-twiml: print what the TwiML in PATH asks for. */
+/* Read the TwiML file PATH into T. Returns 0, 1 if it is not valid TwiML
+ * (message in ERR), 2 if it cannot be read (said on stderr). */
 static int
-sim_cmd_twiml(const char *path)
+sim_twiml_load(const char *path, struct sim_twiml *t, char *err,
+    size_t errsz)
 {
-	struct sim_twiml t;
-	char buf[65537], err[256];
+	static char buf[65537];
 	size_t n;
 	FILE *f;
-	int i;
 
 	if ((f = fopen(path, "rb")) == NULL) {
 		fprintf(stderr, "voicegate-sim: %s: %s\n", path,
@@ -134,9 +137,21 @@ sim_cmd_twiml(const char *path)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	if (sim_twiml_parse(buf, n, &t, err, sizeof(err)) == -1) {
-		printf("error %s\n", err);
-		return (1);
+	return (sim_twiml_parse(buf, n, t, err, errsz) == -1 ? 1 : 0);
+}
+
+/* --parse-twiml: print what the TwiML in PATH asks for. */
+static int
+sim_cmd_twiml(const char *path)
+{
+	struct sim_twiml t;
+	char err[256];
+	int i, rc;
+
+	if ((rc = sim_twiml_load(path, &t, err, sizeof(err))) != 0) {
+		if (rc == 1)
+			printf("error %s\n", err);
+		return (rc);
 	}
 	printf("url %s\nsays %d\n", t.stream_url, t.says);
 	for (i = 0; i < t.nparams; i++)
@@ -205,6 +220,7 @@ sim_self_test(void)
 	struct sim_opts o;
 	struct sim_totals t;
 	struct sim_fake_stats s;
+	struct sim_twiml tw;
 	char rec[] = "/tmp/voicegate-sim-rec.XXXXXX";
 	uint8_t *tone;
 	size_t tlen;
@@ -272,8 +288,27 @@ sim_self_test(void)
 	sim_check("strict/unknown_event_reported", rc == 1 &&
 	    t.protocol_errors == 1, &passed, &failed);
 
-	/* Many calls at once, from one thread. */
+	/* --twiml: no webhook, the given TwiML's stream, the given CallSid. */
 	f.bad_event = 0;
+	memset(&tw, 0, sizeof(tw));
+	snprintf(tw.stream_url, sizeof(tw.stream_url),
+	    "wss://voice.example.com/twilio/media-stream");
+	snprintf(tw.params[0].name, SIM_MAX_NAME, "call_id");
+	snprintf(tw.params[0].value, SIM_MAX_VALUE, "vgc_0123456789abcdef");
+	snprintf(tw.params[1].name, SIM_MAX_NAME, "token");
+	snprintf(tw.params[1].value, SIM_MAX_VALUE, "a&b\"c");
+	tw.nparams = 2;
+	sim_selftest_opts(&o, 0, tone, tlen);
+	o.twiml = &tw;
+	o.call_sid = "CA0123456789abcdef0123456789abcdef";
+	o.echo = 1;
+	rc = sim_selftest_run(&o, &f, &t, &s);
+	sim_check("twiml/streams_without_webhook", rc == 0 && t.ok == 1 &&
+	    s.webhooks == 0 && s.upgrades == 1 && s.starts == 1 &&
+	    s.protocol_errors == 0 && t.frames_echoed == 50, &passed,
+	    &failed);
+
+	/* Many calls at once, from one thread. */
 	f.mark_every = 25;
 	sim_selftest_opts(&o, 0, tone, tlen);
 	o.calls = 100;
@@ -317,13 +352,16 @@ main(int argc, char **argv)
 		{ "sign",		required_argument, NULL, 'S' },
 		{ "ulaw",		no_argument,	   NULL, 'U' },
 		{ "parse-twiml",	required_argument, NULL, 'x' },
+		{ "twiml",		required_argument, NULL, 'L' },
+		{ "call-sid",		required_argument, NULL, 'C' },
 		{ "self-test",		no_argument,	   NULL, 'Z' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct sim_twiml tw;
 	struct sim_opts o;
 	const char *url = NULL, *audio = NULL, *sign_url = NULL;
-	const char *twiml = NULL;
+	const char *twiml = NULL, *stream_twiml = NULL;
 	uint8_t *buf = NULL;
 	size_t blen = 0;
 	double tone = -1;
@@ -372,6 +410,8 @@ main(int argc, char **argv)
 		case 'S': sign_url = optarg; break;
 		case 'U': ulaw = 1; break;
 		case 'x': twiml = optarg; break;
+		case 'L': stream_twiml = optarg; break;
+		case 'C': o.call_sid = optarg; break;
 		case 'Z': return (sim_self_test());
 		case 'h': sim_usage(stdout); return (0);
 		default: sim_usage(stderr); return (2);
@@ -403,6 +443,22 @@ main(int argc, char **argv)
 	    strspn(o.dtmf, "0123456789*#") != strlen(o.dtmf))) {
 		fprintf(stderr, "voicegate-sim: bad option value\n");
 		return (2);
+	}
+	if (o.call_sid != NULL && (stream_twiml == NULL || o.calls != 1 ||
+	    strncmp(o.call_sid, "CA", 2) != 0 || strlen(o.call_sid) != 34)) {
+		fprintf(stderr, "voicegate-sim: --call-sid CA<32 hex> goes "
+		    "with --twiml and one call\n");
+		return (2);
+	}
+	if (stream_twiml != NULL) {
+		if ((rc = sim_twiml_load(stream_twiml, &tw, err,
+		    sizeof(err))) != 0) {
+			if (rc == 1)
+				fprintf(stderr, "voicegate-sim: %s: %s\n",
+				    stream_twiml, err);
+			return (2);
+		}
+		o.twiml = &tw;
 	}
 	o.per_call = o.per_call || o.calls == 1;
 	if (audio != NULL) {
