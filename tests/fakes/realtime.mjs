@@ -440,6 +440,11 @@ class Conn {
 		const step = () => {
 			if (resp.status !== 'in_progress')
 				return;
+			if (resp.leak !== null && resp.leak <= 0)
+				return this.finishResponse(resp, 'cancelled',
+				    'turn_detected');
+			if (resp.leak !== null)
+				resp.leak--;
 			if (audio) {
 				const ms = Math.min(chunkMs, totalMs - sentMs);
 				if (ms > 0) {
@@ -462,9 +467,6 @@ class Conn {
 				    delta: words[w] });
 			}
 			i++;
-			if (resp.leak !== null && resp.leak-- <= 0)
-				return this.finishResponse(resp, 'cancelled',
-				    'turn_detected');
 			if (i >= chunks)
 				return this.finishResponse(resp, 'completed');
 			this.later(interval, step);

@@ -12,7 +12,7 @@
 //                            after the last wait's match, or an earlier one
 //                            not yet waited for), {"_wait": "TYPE", "n": 3}
 //                            for the third of them
-//   {"_sleep_ms": N}         pause
+//   {"_sleep_ms": N}         pause (ends early when the socket closes)
 //   {"_append_ms": N, "chunk_ms": 20, "byte": 255}  input_audio_buffer.append
 //                            of N ms of μ-law (8 bytes/ms), in chunks
 //   {"_raw": "text"}         a text frame as is (not JSON)
@@ -67,6 +67,7 @@ const ws = new WebSocket(opt.url, { headers, perMessageDeflate: false });
 const received = [];   // server events
 const last = new Map(); // type → last event
 let waiter = null;
+const closedP = new Promise((ok) => ws.once('close', ok));
 let closed = false;
 let failed = false;
 const consumed = new Map(); // type → how many a _wait has used up
@@ -167,7 +168,12 @@ async function run() {
 		if (closed)
 			break;
 		if (item._sleep_ms !== undefined) {
-			await new Promise((ok) => setTimeout(ok, item._sleep_ms));
+			// Cut short when the socket closes.
+			let t;
+			await Promise.race([closedP, new Promise((ok) => {
+				t = setTimeout(ok, item._sleep_ms);
+			})]);
+			clearTimeout(t);
 		} else if (item._append_ms !== undefined) {
 			const chunk = item.chunk_ms ?? 20;
 			for (let ms = 0; ms < item._append_ms; ms += chunk) {
@@ -191,10 +197,11 @@ async function run() {
 		if (!closed) {
 			out({ _done: true });
 			ws.close(1000);
-			await new Promise((ok) => {
-				const t = setTimeout(ok, 2000);
-				ws.once('close', () => { clearTimeout(t); ok(); });
-			});
+			let t;
+			await Promise.race([closedP, new Promise((ok) => {
+				t = setTimeout(ok, 2000);
+			})]);
+			clearTimeout(t);
 		}
 	}
 	process.exit(failed ? 1 : 0);
