@@ -202,3 +202,10 @@ EXTRA_DIST += tests/e2e/fake_twilio_rest.sh tests/package.json \
 # daemon ----
 TESTS += tests/e2e/sim_selftest.sh
 EXTRA_DIST += tests/e2e/sim_selftest.sh
+
+# ---- fake OpenAI Realtime server (GA) and its test driver (tests/fakes/
+# realtime*.mjs; needs node and the ws module of tests/package.json) ----
+TESTS += tests/e2e/fake_realtime.sh
+EXTRA_DIST += tests/e2e/fake_realtime.sh tests/fakes/realtime.mjs \
+	tests/fakes/realtime_lib.mjs tests/fakes/realtime_schema.mjs \
+	tests/fakes/realtime_client.mjs
