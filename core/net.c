@@ -143,6 +143,9 @@ static const struct {
 	{ "x-forwarded-for",		WSI_TOKEN_X_FORWARDED_FOR },
 	{ "accept",			WSI_TOKEN_HTTP_ACCEPT },
 	{ "transfer-encoding",		WSI_TOKEN_HTTP_TRANSFER_ENCODING },
+	/* lws parses these itself: vg_http_keep_header() cannot reach them */
+	{ "if-none-match",		WSI_TOKEN_HTTP_IF_NONE_MATCH },
+	{ "if-modified-since",		WSI_TOKEN_HTTP_IF_MODIFIED_SINCE },
 };
 
 /* Request methods lws knows, with the token holding the path. */
