@@ -22,3 +22,10 @@ uninstall-hook:
 	done
 	-rmdir "$(DESTDIR)$(moduledir)" 2>/dev/null
 .PHONY: install-modules-drop-la
+
+# Deployment examples: systemd unit, nginx site, Cloudflare Tunnel ingress
+# (doc/deploy.md; tests/e2e/deploy_files.sh checks them).
+EXTRA_DIST += \
+	contrib/systemd/voicegate.service \
+	contrib/nginx/voicegate.conf \
+	contrib/cloudflared/config.yml

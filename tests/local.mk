@@ -209,3 +209,9 @@ TESTS += tests/e2e/fake_realtime.sh
 EXTRA_DIST += tests/e2e/fake_realtime.sh tests/fakes/realtime.mjs \
 	tests/fakes/realtime_lib.mjs tests/fakes/realtime_schema.mjs \
 	tests/fakes/realtime_client.mjs
+
+# ---- deployment files (contrib/systemd, contrib/nginx, contrib/cloudflared,
+# doc/deploy.md), and the guide's checklist run through the shipped nginx
+# file when nginx is installed ----
+TESTS += tests/e2e/deploy_files.sh
+EXTRA_DIST += tests/e2e/deploy_files.sh
