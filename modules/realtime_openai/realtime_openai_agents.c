@@ -425,8 +425,6 @@ rt_agents_load(const char *path, struct rt_agents *a, char *err,
 		free(first);
 		return (-1);
 	}
-	def = vg_conf_get(conf, "agents", "default");
-	a->default_agent = vg_xstrdup(def != NULL ? def : "custom");
 	while ((sec = vg_conf_next_section(conf, sec)) != NULL) {
 		name = vg_conf_section_name(sec);
 		if (strncmp(name, RT_TOOL_PREFIX, strlen(RT_TOOL_PREFIX)) == 0 &&
@@ -455,6 +453,12 @@ rt_agents_load(const char *path, struct rt_agents *a, char *err,
 			goto fail;
 		}
 	}
+	/* no [agents] default: custom, else the first preset */
+	def = vg_conf_get(conf, "agents", "default");
+	if (def == NULL && a->nagents > 0)
+		def = rt_agents_find(a, "custom") != NULL ? "custom" :
+		    a->agents[0].name;
+	a->default_agent = vg_xstrdup(def != NULL ? def : "");
 	if (agents_check(a, err, err_size) == -1)
 		goto fail;
 	vg_conf_free(conf);
@@ -491,9 +495,8 @@ rt_agents_find(const struct rt_agents *a, const char *name)
 {
 	size_t i;
 
-	if (name == NULL || strcmp(name, "default") == 0)
-		name = a->default_agent;
-	if (name == NULL)
+	if ((name == NULL || strcmp(name, "default") == 0) &&
+	    (name = a->default_agent) == NULL)
 		return (NULL);
 	for (i = 0; i < a->nagents; i++)
 		if (strcmp(a->agents[i].name, name) == 0)
