@@ -364,7 +364,8 @@ check "log/no_violation_for_good_client" log "c.violations.length === 0 &&
 
 # ---- scripted barge-in: speech_started mid-response (§6.7) ----
 script '[{"on": "session.updated", "do": [{"respond": {
-  "text": "One two three four five six.", "audio_ms": 3000, "interval_ms": 30}}]},
+  "text": "One two three four five six.", "audio_ms": 3000,
+  "interval_ms": 30}}]},
  {"after_ms": 150, "do": [{"speech_started": {"leak_chunks": 2}}]},
  {"on": "response.done", "do": ["speech_stopped",
   {"transcribe_caller": "I want a ticket"}]}]'
@@ -442,10 +443,15 @@ check "script/error_after_audio" ev "$OUT" "
     of('error')[0].error.type === 'server_error'"
 check "script/drop_abrupt" ev "$OUT" "
     e.some((x) => x._closed && x._closed.code === 1006)"
-script '[{"on": "session.updated", "do": [{"expire_session": true}]}]'
+script '[{"on": "session.created",
+  "do": [{"send": {"type": "response.audio.delta", "delta": "//8="}}]},
+ {"on": "session.updated", "do": [{"expire_session": true}]}]'
 run expire --url "$WS" --key "$KEY" <<EOF
 [{"_wait": "session.created"}, $SU, {"_wait": "error"}, {"_sleep_ms": 2000}]
 EOF
+check "script/on_session_created_send_raw" ev "$OUT" "
+    t[0] === 'session.created' && t[1] === 'response.audio.delta' &&
+    e[1].delta === '//8=' && e[1].event_id.startsWith('event_')"
 check "script/session_expired_1001" ev "$OUT" "
     of('error')[0].error.code === 'session_expired' &&
     e.some((x) => x._closed && x._closed.code === 1001)"

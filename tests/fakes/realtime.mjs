@@ -573,29 +573,37 @@ class Conn {
 	}
 
 	// ---- scripts ----
+	// The current step waits for its trigger from arm() on; a step with
+	// no `on`/`after_audio_ms` runs once the previous step's actions have
+	// (schedule()). Triggers without `after_ms` fire synchronously, so
+	// that no event is missed by the step after.
 	arm() {
 		const step = this.steps[this.cursor];
 		this.stepArmed = step ? { step, audioFrom: this.inputMs,
 			matched: false } : null;
-		if (!step || step.on !== undefined ||
-		    step.after_audio_ms !== undefined)
-			return;
-		this.later(step.after_ms ?? 0, () => this.fire(step, null));
 	}
-	// trigger(type, ctx): an event of `type` was received or sent. Returns
-	// true when it fired the current step (synchronously when ctx is given:
-	// a response.create being handled).
+	schedule() {
+		const a = this.stepArmed;
+		if (!a || a.matched || a.step.on !== undefined ||
+		    a.step.after_audio_ms !== undefined)
+			return;
+		a.matched = true;
+		if (a.step.after_ms)
+			this.later(a.step.after_ms, () => this.fire(a.step, null));
+		else
+			this.fire(a.step, null);
+	}
+	// trigger(type, ctx): an event of `type` was received or sent (ctx: a
+	// response.create being handled, which the step's actions answer).
 	trigger(type, ctx) {
 		const a = this.stepArmed;
 		if (!a || a.matched || a.step.on !== type)
-			return false;
+			return;
 		a.matched = true;
-		if (ctx && !a.step.after_ms) {
+		if (a.step.after_ms)
+			this.later(a.step.after_ms, () => this.fire(a.step, null));
+		else
 			this.fire(a.step, ctx);
-			return true;
-		}
-		this.later(a.step.after_ms ?? 0, () => this.fire(a.step, null));
-		return false;
 	}
 	audioTrigger() {
 		const a = this.stepArmed;
@@ -603,7 +611,10 @@ class Conn {
 		    this.inputMs - a.audioFrom < a.step.after_audio_ms)
 			return;
 		a.matched = true;
-		this.later(a.step.after_ms ?? 0, () => this.fire(a.step, null));
+		if (a.step.after_ms)
+			this.later(a.step.after_ms, () => this.fire(a.step, null));
+		else
+			this.fire(a.step, null);
 	}
 	fire(step, ctx) {
 		if (this.closed || this.steps[this.cursor] !== step)
@@ -617,6 +628,8 @@ class Conn {
 			    Object.entries(a)[0];
 			ACTIONS[k].call(this, v, ctx);
 		}
+		if (!this.closed)
+			this.schedule();
 	}
 }
 
@@ -691,16 +704,19 @@ const ACTIONS = {
 	drop() {
 		this.rec.closed_by_script = 'drop';
 		this.ws.terminate();
+		this.stop();
 	},
 	expire_session() {
 		this.rec.closed_by_script = 'expire_session';
 		this.error('session_expired', 'Your session hit the maximum ' +
 		    'duration of 60 minutes.', null, null);
 		this.ws.close(1001, 'session expired');
+		this.stop();
 	},
 	close(c) {
 		this.rec.closed_by_script = 'close';
 		this.ws.close(c.code ?? 1000, c.reason ?? '');
+		this.stop();
 	},
 	send(ev) {
 		this.send(clone(ev));
@@ -1048,9 +1064,11 @@ server.on('upgrade', (req, sock, head) => {
 				violation(conn, 'fake_bug', { message: e.message });
 			}
 		});
+		rec.session = conn.session;
+		conn.arm();
 		conn.send({ type: 'session.created',
 		    session: clone(conn.session) });
-		conn.arm();
+		conn.schedule();
 	});
 });
 
