@@ -203,6 +203,20 @@ EXTRA_DIST += tests/e2e/fake_twilio_rest.sh tests/package.json \
 TESTS += tests/e2e/sim_selftest.sh
 EXTRA_DIST += tests/e2e/sim_selftest.sh
 
+# ---- Twilio end to end: the real daemon with twilio_http, media_ws and
+# echo, the fake REST API, the official library's signatures and
+# voicegate-sim (needs node; skipped only when it is missing). twilio_bus
+# is a test module it loads beside them: "e2e publish" puts call.hangup or
+# audio.clear on the bus, "e2e events" lists what the modules published.
+TESTS += tests/e2e/twilio.sh
+EXTRA_DIST += tests/e2e/twilio.sh
+check_LTLIBRARIES += tests/e2e/twilio_bus.la
+tests_e2e_twilio_bus_la_SOURCES = tests/e2e/twilio_bus.c
+tests_e2e_twilio_bus_la_CFLAGS = $(AM_CFLAGS) $(VG_MOD_CFLAGS) \
+	$(JSONC_CFLAGS)
+tests_e2e_twilio_bus_la_LIBADD = $(JSONC_LIBS)
+tests_e2e_twilio_bus_la_LDFLAGS = $(VG_TESTMOD_LDFLAGS)
+
 # ---- fake OpenAI Realtime server (GA) and its test driver (tests/fakes/
 # realtime*.mjs; needs node and the ws module of tests/package.json) ----
 TESTS += tests/e2e/fake_realtime.sh
