@@ -58,6 +58,18 @@ tests_fuzz_fuzz_twilio_form_LDADD = modules/twilio_http/libtwilio_http_impl.la \
 	$(VG_TEST_LDADD)
 EXTRA_DIST += tests/fuzz/corpus/twilio_form
 
+# ---- realtime_openai: replay of the Realtime server-event fuzz corpus ----
+check_PROGRAMS += tests/fuzz/fuzz_realtime_events
+tests_fuzz_fuzz_realtime_events_SOURCES = tests/fuzz/fuzz_realtime_events.c \
+	tests/fuzz/replay.c
+tests_fuzz_fuzz_realtime_events_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/modules/realtime_openai \
+	-DVG_FUZZ_CORPUS=\"realtime_events\"
+tests_fuzz_fuzz_realtime_events_CFLAGS = $(VG_TEST_CFLAGS)
+tests_fuzz_fuzz_realtime_events_LDADD = \
+	modules/realtime_openai/librealtime_openai_impl.la $(VG_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/realtime_events
+
 # ---- event bus ----
 check_PROGRAMS += tests/unit/test_bus
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
