@@ -700,9 +700,11 @@ t_static_files(void)
 		{ "/style.css", "text/css; charset=utf-8",
 		    "body{color:#fff}\n" },
 	};
+	static struct ui_file src[UI_WWW_FILES_MAX];
 	char v[256], etag[64], line[128];
 	struct resp r;
 	size_t i;
+	int n;
 
 	if (bring_up() == -1)
 		return;
@@ -730,8 +732,12 @@ t_static_files(void)
 	VG_CHECK(strstr(hdr(&r, "Content-Security-Policy", v, sizeof(v)),
 	    "default-src 'self'") != NULL);
 	/* the real page in the source folder loads too */
-	VG_CHECK(ui_www_load(UI_WWW_SRCDIR, (struct ui_file[UI_WWW_FILES_MAX])
-	    { 0 }, UI_WWW_FILES_MAX) >= 3);
+	n = ui_www_load(UI_WWW_SRCDIR, src, UI_WWW_FILES_MAX);
+	VG_CHECK(n >= 3);
+	VG_CHECK(ui_www_find(src, (size_t)n, "/app.js") != NULL);
+	VG_CHECK(ui_www_find(src, (size_t)n, "/style.css") != NULL);
+	if (n > 0)
+		ui_www_free(src, (size_t)n);
 }
 
 /* Nothing outside the folder, and no hidden file, is served. */
@@ -1207,6 +1213,32 @@ t_feed_slow_reader(void)
 	feed_done(&fast);
 }
 
+/* Unload closes feed clients (1001) and removes the routes. */
+static void
+t_unload(void)
+{
+	struct feed f;
+	struct resp r;
+
+	if (bring_up() == -1)
+		return;
+	VG_CHECK_INT(feed_connect(&f, "", "Authorization: Bearer " API_KEY),
+	    0);
+	VG_CHECK(pump_until(feed_has_msg, &f));
+	vg_module_info.unload(&uimod);
+	VG_CHECK(pump_until(feed_is_closed, &f));
+	VG_CHECK_INT(f.code, VG_WS_CLOSE_GOING_AWAY);
+	feed_done(&f);
+	VG_CHECK_INT(get_auth("/api/calls", &r), 0);
+	VG_CHECK_INT(r.status, 404);
+	VG_CHECK_INT(get_auth("/", &r), 0);
+	VG_CHECK_INT(r.status, 404);
+	VG_CHECK_INT(vg_core_release_owner(&uimod), 0);	/* nothing forgotten */
+	vg_conf_free(uimod.conf);
+	uimod.conf = NULL;
+	up = -1;		/* later cases have no module */
+}
+
 static const struct vg_test cases[] = {
 	{ "www/names_and_types",		t_www_names },
 	{ "auth/cookie_parse",			t_cookie_parse },
@@ -1225,5 +1257,6 @@ static const struct vg_test cases[] = {
 	{ "feed/partials_coalesced",		t_feed_partials_coalesced },
 	{ "feed/outbox_full_dropped",		t_feed_outbox_drop },
 	{ "feed/slow_reader_dropped",		t_feed_slow_reader },
+	{ "module/unload_releases_all",		t_unload },
 };
 VG_TEST_MAIN(cases)
