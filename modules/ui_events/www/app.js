@@ -432,9 +432,23 @@
     ws.onclose = (e) => {
       if (state.ws !== ws) return;
       state.ws = null;
-      if (e.code === 4401) {         // the session ended: sign in again
-        setStatus("offline", "signed out");
-        window.location.reload();
+      if (e.code === 4401) {
+        // The session ended: sign in again. If it has not (a proxy that
+        // changes Host makes our Origin look foreign), retry slowly rather
+        // than reload in a loop.
+        fetch("/api/session", { credentials: "same-origin" }).then((r) => {
+          if (r.status === 401) {
+            setStatus("offline", "signed out");
+            window.location.reload();
+            return;
+          }
+          state.backoff = 10000;
+          setStatus("offline", "feed refused: check the proxy passes Host");
+          state.reconnectTimer = setTimeout(connect, state.backoff);
+        }, () => {
+          setStatus("offline", "offline");
+          state.reconnectTimer = setTimeout(connect, 10000);
+        });
         return;
       }
       const wait = state.backoff;
