@@ -530,7 +530,8 @@ t_outbox(void)
 	m = ui_outbox_pop(&box);
 	VG_CHECK_STR(m->text, "aaaa");
 	ui_msg_free(m);
-	VG_CHECK_INT(ui_outbox_push(&box, "0123456789", 10, ""), -1); /* bytes */
+	/* over the byte bound */
+	VG_CHECK_INT(ui_outbox_push(&box, "0123456789", 10, ""), -1);
 	m = ui_outbox_pop(&box);
 	VG_CHECK_STR(m->text, "p1-longer");
 	ui_outbox_unpop(&box, m);
@@ -917,7 +918,8 @@ make_calls(void)
 	call_a = vg_call_create(&fakemod, VG_CALL_INBOUND, "+14155550100",
 	    "+15005550006");
 	vg_call_set_attr(call_a, "task", "{\"type\":\"survey\"}");
-	vg_call_set_attr(call_a, "call_sid", "CA0000000000000000000000000000000a");
+	vg_call_set_attr(call_a, "call_sid",
+	    "CA0000000000000000000000000000000a");
 	vg_call_set_state(call_a, VG_CALL_IN_PROGRESS);
 	call_b = vg_call_create(&fakemod, VG_CALL_OUTBOUND, "+15005550006",
 	    "+15551234567");
@@ -1194,7 +1196,7 @@ t_feed_slow_reader(void)
 		pump_ms(2);
 	}
 	free(big);
-	VG_CHECK_INT(ui_g.nclients, 1);		/* the slow one is gone */
+	VG_CHECK_INT(ui_g.nclients, 1);	/* the slow one is gone */
 	VG_CHECK(sent < 6000);
 	VG_CHECK(sent + 1 < MSGS_MAX);
 	/* the fast one got all, in order */
@@ -1233,7 +1235,8 @@ t_unload(void)
 	VG_CHECK_INT(r.status, 404);
 	VG_CHECK_INT(get_auth("/", &r), 0);
 	VG_CHECK_INT(r.status, 404);
-	VG_CHECK_INT(vg_core_release_owner(&uimod), 0);	/* nothing forgotten */
+	/* nothing forgotten */
+	VG_CHECK_INT(vg_core_release_owner(&uimod), 0);
 	vg_conf_free(uimod.conf);
 	uimod.conf = NULL;
 	up = -1;		/* later cases have no module */

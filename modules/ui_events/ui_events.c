@@ -47,8 +47,8 @@ ui_cli_show(struct vg_cli *cli, int argc, char **argv)
 
 			json_object_object_add(x, "id", json_object_new_int64(
 			    (int64_t)vg_ws_id(c->conn)));
-			json_object_object_add(x, "peer", json_object_new_string(
-			    vg_ws_peer(c->conn)));
+			json_object_object_add(x, "peer",
+			    json_object_new_string(vg_ws_peer(c->conn)));
 			json_object_object_add(x, "call_id",
 			    json_object_new_string(c->call_id));
 			json_object_object_add(x, "queued",

@@ -22,10 +22,10 @@ struct vg_ws_conn;
 
 #define UI_FEED_PATH		"/twilio/events"
 #define UI_COOKIE		"vg_session"
-#define UI_TOKEN_BYTES		32		/* session token: 64 hex */
-#define UI_SESSIONS_MAX		256		/* live sessions at most */
-#define UI_WWW_FILES_MAX	32		/* files served from www_dir */
-#define UI_WWW_FILE_MAX		(1024 * 1024)	/* one file, bytes */
+#define UI_TOKEN_BYTES	32		/* token: 64 hex */
+#define UI_SESSIONS_MAX	256		/* live sessions at most */
+#define UI_WWW_FILES_MAX 32		/* files served from www_dir */
+#define UI_WWW_FILE_MAX	(1024 * 1024)	/* one file, bytes */
 #define UI_WWW_NAME_MAX		64		/* one file name */
 #define UI_BODY_MAX		(64 * 1024)	/* an API request body */
 #define UI_KEY_MAX		512		/* a key given at login */
@@ -44,7 +44,7 @@ struct ui_file {
 
 /* One logged-in browser. */
 struct ui_session {
-	char		 token[2 * UI_TOKEN_BYTES + 1];	/* "" when free */
+	char		 token[2 * UI_TOKEN_BYTES + 1]; /* "": free */
 	uint64_t	 expires_ms;			/* monotonic */
 };
 
@@ -53,7 +53,7 @@ struct ui_msg {
 	struct ui_msg	*next;
 	char		*text;
 	size_t		 len;
-	char		 item[64];	/* a partial's item_id: coalesced */
+	char		 item[64];	/* a partial's call/item */
 };
 
 /* A bounded queue of messages for one feed client. */
@@ -69,10 +69,10 @@ struct ui_outbox {
 /* One feed client: a WebSocket on UI_FEED_PATH. */
 struct ui_client {
 	struct vg_ws_conn *conn;		/* borrowed from the core */
-	char		 call_id[64];		/* filter; "" for all */
+	char		 call_id[64];	/* filter; "" for all */
 	struct ui_outbox box;
 	uint64_t	 sent;
-	unsigned	 dropped:1;		/* closed by us: queue full */
+	unsigned	 dropped:1;	/* closed by us: queue full */
 	struct ui_client *prev;
 	struct ui_client *next;
 };
@@ -89,12 +89,12 @@ struct ui_fwd {
 struct ui_conf {
 	char		*api_key;		/* "" : refuse everyone */
 	char		 www_dir[UI_PATH_MAX];
-	char		 self_url[UI_PATH_MAX];	/* our own listener */
-	size_t		 queue_max;		/* per client, messages */
+	char		 self_url[UI_PATH_MAX]; /* our own listener */
+	size_t		 queue_max;	/* per client, messages */
 	size_t		 queue_max_bytes;	/* per client, bytes */
 	long long	 max_clients;
 	long long	 session_ttl_s;
-	int		 cookie_secure;		/* -1 auto, 0 no, 1 yes */
+	int		 cookie_secure;	/* -1 auto, 0 no, 1 yes */
 };
 
 /* The module's state (ui_events.c owns it). */
@@ -146,11 +146,12 @@ const struct ui_file *ui_www_find(const struct ui_file *files, size_t n,
 int		 ui_auth_key_ok(const char *key);
 /* The value of cookie NAME in a Cookie header, copied into OUT; -1 when
  * absent or too long. Pure. */
-int		 ui_auth_cookie(const char *header, const char *name, char *out,
-		    size_t size);
+int		 ui_auth_cookie(const char *header, const char *name,
+		    char *out, size_t size);
 /* True when the request headers (Authorization and Cookie values, either
  * may be NULL) carry the key or a live session. */
-int		 ui_auth_check(const char *authorization, const char *cookie);
+int		 ui_auth_check(const char *authorization,
+		    const char *cookie);
 /* Start a session; its token goes into TOKEN. Returns 0, or -1 when no
  * random bytes were available. */
 int		 ui_session_new(char token[2 * UI_TOKEN_BYTES + 1]);

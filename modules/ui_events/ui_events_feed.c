@@ -20,8 +20,8 @@
 
 #include "ui_events.h"
 
-#define UI_RETRY_MS		20	/* the core's queue was full: again */
-#define UI_CLOSE_UNAUTHORIZED	4401	/* like HTTP 401, for the page */
+#define UI_RETRY_MS		20	/* the core's queue was full */
+#define UI_CLOSE_UNAUTHORIZED	4401	/* like HTTP 401 */
 #define UI_CLOSE_TRY_LATER	1013
 
 static void	ui_feed_flush(struct vg_timer *t, void *arg);

@@ -274,7 +274,8 @@ ui_http_login(struct vg_http_req *req, void *arg)
 	if (!ok || !ui_auth_same_origin(vg_http_req_header(req, "origin"),
 	    vg_http_req_header(req, "host"))) {
 		vg_metric_inc(ui_g.m_auth_fail, 1);
-		vg_log(VG_LOG_NOTICE, "login from %s: %s", vg_http_req_peer(req),
+		vg_log(VG_LOG_NOTICE, "login from %s: %s",
+		    vg_http_req_peer(req),
 		    *ui_g.conf.api_key == '\0' ? "refused, no api_key is "
 		    "configured" : ok ? "foreign origin" : "wrong key");
 		if (json)
@@ -363,8 +364,8 @@ ui_http_presets(struct vg_http_req *req, void *arg)
 		arr = json_object_new_array();
 		for (i = 0; i < VG_NELEM(ui_builtin_presets); i++) {
 			p = json_object_new_object();
-			json_object_object_add(p, "name", json_object_new_string(
-			    ui_builtin_presets[i].name));
+			json_object_object_add(p, "name",
+			    json_object_new_string(ui_builtin_presets[i].name));
 			json_object_object_add(p, "description",
 			    json_object_new_string(
 			    ui_builtin_presets[i].description));
