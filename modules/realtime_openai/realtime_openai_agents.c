@@ -696,6 +696,18 @@ tool_json(const struct rt_agents *a, const char *name)
 	return (o);
 }
 
+/* A JSON number for D, written short ("1.1", not 1.1000000000000001). */
+static struct json_object *
+jdouble(double d)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6g", d);
+	if (strpbrk(buf, ".e") == NULL)
+		strncat(buf, ".0", sizeof(buf) - strlen(buf) - 1);
+	return (json_object_new_double_s(d, buf));
+}
+
 /* audio.input.turn_detection for AG. */
 static struct json_object *
 turn_json(const struct rt_agent *ag)
@@ -706,7 +718,7 @@ turn_json(const struct rt_agent *ag)
 	    json_object_new_string(ag->turn_detection));
 	if (strcmp(ag->turn_detection, "server_vad") == 0) {
 		json_object_object_add(td, "threshold",
-		    json_object_new_double(ag->vad_threshold));
+		    jdouble(ag->vad_threshold));
 		json_object_object_add(td, "prefix_padding_ms",
 		    json_object_new_int64(ag->prefix_padding_ms));
 		json_object_object_add(td, "silence_duration_ms",
@@ -769,7 +781,7 @@ session_json(const struct rt_agents *a, const struct rt_agent *ag,
 	out = json_object_new_object();
 	json_object_object_add(out, "format", type_obj("audio/pcmu"));
 	json_object_object_add(out, "voice", json_object_new_string(voice));
-	json_object_object_add(out, "speed", json_object_new_double(speed));
+	json_object_object_add(out, "speed", jdouble(speed));
 	audio = json_object_new_object();
 	json_object_object_add(audio, "input", in);
 	json_object_object_add(audio, "output", out);
@@ -903,8 +915,7 @@ rt_agents_presets(const struct rt_agents *a)
 		    json_object_new_string(ag->instructions));
 		json_object_object_add(o, "voice",
 		    json_object_new_string(ag->voice));
-		json_object_object_add(o, "speed",
-		    json_object_new_double(ag->speed));
+		json_object_object_add(o, "speed", jdouble(ag->speed));
 		json_object_object_add(o, "turn_detection",
 		    json_object_new_string(ag->turn_detection));
 		tools = json_object_new_array();

@@ -226,6 +226,10 @@ t_session_update_presets(void)
 	s = jget(m, "session");
 	VG_CHECK_STR(jgets(s, "audio.output.voice"), "coral");
 	VG_CHECK(json_object_get_double(jget(s, "audio.output.speed")) == 1.1);
+	VG_CHECK(strstr(json_object_to_json_string_ext(m,
+	    JSON_C_TO_STRING_PLAIN), "\"speed\":1.1}") != NULL);
+	VG_CHECK(strstr(json_object_to_json_string_ext(m,
+	    JSON_C_TO_STRING_PLAIN), "\"threshold\":0.6,") != NULL);
 	VG_CHECK(json_object_get_double(jget(s,
 	    "audio.input.turn_detection.threshold")) == 0.6);
 	VG_CHECK(strstr(jgets(s, "instructions"), "{company}") != NULL);
