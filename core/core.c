@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -20,6 +22,7 @@ static struct {
 	pthread_t		 thread;
 	struct vg_module	 self;
 	char			 confdir[512];
+	char			 listen_url[128];
 	uint64_t		 started_ms;
 	vg_core_stop_fn		 stop_hook;
 	vg_core_reload_fn	 reload_hook;
@@ -128,6 +131,23 @@ const char *
 vg_public_url(void)
 {
 	return (vg_settings()->public_url);
+}
+
+/* The listener's URL, loopback for a wildcard address. */
+const char *
+vg_listen_url(void)
+{
+	const char *addr = vg_settings()->listen_addr;
+
+	if (addr[0] == '\0' || strcmp(addr, "*") == 0 ||
+	    strcmp(addr, "0.0.0.0") == 0)
+		addr = "127.0.0.1";
+	else if (strcmp(addr, "::") == 0)
+		addr = "::1";
+	snprintf(g.listen_url, sizeof(g.listen_url),
+	    strchr(addr, ':') != NULL ? "http://[%s]:%d" : "http://%s:%d",
+	    addr, vg_net_port());
+	return (g.listen_url);
 }
 
 /* True on the thread that called vg_core_init(). */

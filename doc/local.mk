@@ -1,5 +1,6 @@
 dist_doc_DATA += \
 	doc/configuration.md \
 	doc/events.md \
-	doc/modules.md
+	doc/modules.md \
+	doc/ui-events.md
 dist_doc_DATA += doc/deploy.md

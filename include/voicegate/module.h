@@ -85,6 +85,11 @@ const char	*vg_confdir(void);
  * Borrowed; may change on reload. Core thread. */
 const char	*vg_public_url(void);
 
+/* This daemon's own listener as a URL a module can call itself on
+ * ("http://127.0.0.1:5050": a wildcard address becomes loopback), e.g. to
+ * reach another module's HTTP API. Borrowed. Core thread. */
+const char	*vg_listen_url(void);
+
 /*
  * Services: how one module offers something to others without linking to it.
  * The provider registers a named pointer (usually a const table of

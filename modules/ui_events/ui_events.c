@@ -26,7 +26,6 @@
 #endif
 
 #define UI_SECTION		"ui_events"
-#define UI_DEFAULT_LISTEN	"127.0.0.1:5050"
 
 struct ui_state ui_g;
 
@@ -112,30 +111,12 @@ ui_dir_has_index(const char *dir)
 }
 #endif
 
-/* Our own listener's URL from a listen address ("0.0.0.0:5050"): a
- * wildcard host becomes loopback. */
-static void
-ui_self_url(const char *listen, char *out, size_t size)
-{
-	const char *colon = strrchr(listen, ':');
-	size_t hl = colon != NULL ? (size_t)(colon - listen) : 0;
-	const char *port = colon != NULL ? colon + 1 : "5050";
-
-	if (hl == 0 || strncmp(listen, "0.0.0.0", hl) == 0 ||
-	    strncmp(listen, "*", hl) == 0)
-		snprintf(out, size, "http://127.0.0.1:%s", port);
-	else if (strncmp(listen, "[::]", hl) == 0)
-		snprintf(out, size, "http://[::1]:%s", port);
-	else
-		snprintf(out, size, "http://%.*s:%s", (int)hl, listen, port);
-}
-
 /* Read ui_events.conf into C (every key optional). Returns 0 or -1. */
 static int
 config_load(struct ui_conf *c)
 {
 	struct vg_conf *conf = vg_module_conf(ui_g.self);
-	const char *v, *env;
+	const char *v;
 	long long n;
 	size_t sz;
 
@@ -162,13 +143,8 @@ config_load(struct ui_conf *c)
 #endif
 	}
 	v = conf != NULL ? vg_conf_get(conf, UI_SECTION, "self_url") : NULL;
-	if (v != NULL && *v != '\0')
-		vg_strlcpy(c->self_url, v, sizeof(c->self_url));
-	else {
-		env = getenv("VOICEGATE_LISTEN");
-		ui_self_url(env != NULL && *env != '\0' ? env :
-		    UI_DEFAULT_LISTEN, c->self_url, sizeof(c->self_url));
-	}
+	vg_strlcpy(c->self_url, v != NULL && *v != '\0' ? v : vg_listen_url(),
+	    sizeof(c->self_url));
 	sz = strlen(c->self_url);
 	if (sz > 0 && c->self_url[sz - 1] == '/')
 		c->self_url[sz - 1] = '\0';
