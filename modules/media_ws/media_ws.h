@@ -56,6 +56,8 @@ struct mws_msg {
 	const char		*mark_name;
 	/* dtmf */
 	char			 digit;
+	/* the fast path's copy of streamSid (json-c's otherwise) */
+	char			 sid_buf[MWS_SID_MAX];
 };
 
 /* Parse LEN bytes of DATA (borrowed) as one Twilio message into M. Returns

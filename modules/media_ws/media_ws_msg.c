@@ -251,6 +251,141 @@ msg_parse_dtmf(struct mws_msg *m, const char **why)
 	return (0);
 }
 
+/* ---- the fast path for media messages ---- */
+
+/* A JSON string at *P (before END) without escapes: its bytes in *S, *N,
+ * and *P past it. Returns 0, or -1 when it has an escape (left to json-c).
+ * Control and non-ASCII bytes need no check here: no member the fast path
+ * accepts can hold one (keys and values are compared or validated after),
+ * so such a message is refused either way. */
+static int
+fast_str(const char **p, const char *end, const char **s, size_t *n)
+{
+	const char *q = *p;
+
+	if (q >= end || *q != '"')
+		return (-1);
+	*s = ++q;
+	if ((q = memchr(q, '"', (size_t)(end - q))) == NULL ||
+	    memchr(*s, '\\', (size_t)(q - *s)) != NULL)
+		return (-1);
+	*n = (size_t)(q - *s);
+	*p = q + 1;
+	return (0);
+}
+
+/* True when the N bytes at S are KEY. */
+#define FAST_IS(s, n, key) \
+	((n) == sizeof(key) - 1 && memcmp((s), (key), (n)) == 0)
+
+/* N bytes of decimal digits (1..MWS_NUM_MAX) at S into *OUT. Returns 0 or
+ * -1. */
+static int
+fast_num(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > MWS_NUM_MAX)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return (0);
+}
+
+/*
+ * Parse a media message in the shape Twilio sends, without json-c:
+ * {"event":"media","sequenceNumber":"3","media":{"track":"inbound",
+ * "chunk":"1","timestamp":"5","payload":"..."},"streamSid":"MZ..."}, keys
+ * in any order, each at most once, no white space, no escapes, every
+ * member valid. Returns 0 with M filled (no root), or -1 for anything else:
+ * json-c then parses it and gives the reason, so both paths accept and
+ * refuse the same messages.
+ */
+static int
+msg_parse_fast(const char *data, size_t len, struct mws_msg *m)
+{
+	const char *p = data, *end = data + len, *k, *v, *sid = NULL;
+	const char *seq = NULL, *ts = NULL, *chunk = NULL, *track = NULL;
+	size_t kn, vn, sidn = 0, seqn = 0, tsn = 0, chunkn = 0, trackn = 0;
+	int ev = 0, media = 0, inner = 0;
+
+	if (len < 2 || *p++ != '{')
+		return (-1);
+	for (;;) {
+		if (fast_str(&p, end, &k, &kn) == -1 || p >= end ||
+		    *p++ != ':')
+			return (-1);
+		if (!inner && FAST_IS(k, kn, "media")) {
+			if (media++ || p >= end || *p++ != '{')
+				return (-1);
+			inner = 1;
+			continue;
+		}
+		if (fast_str(&p, end, &v, &vn) == -1)
+			return (-1);
+		if (inner && FAST_IS(k, kn, "payload")) {
+			if (m->payload != NULL)
+				return (-1);
+			m->payload = v;
+			m->payload_len = vn;
+		} else if (inner && FAST_IS(k, kn, "timestamp")) {
+			if (ts != NULL)
+				return (-1);
+			ts = v, tsn = vn;
+		} else if (inner && FAST_IS(k, kn, "chunk")) {
+			if (chunk != NULL)
+				return (-1);
+			chunk = v, chunkn = vn;
+		} else if (inner && FAST_IS(k, kn, "track")) {
+			if (track != NULL)
+				return (-1);
+			track = v, trackn = vn;
+		} else if (!inner && FAST_IS(k, kn, "event")) {
+			if (ev++ || !FAST_IS(v, vn, "media"))
+				return (-1);
+		} else if (!inner && FAST_IS(k, kn, "sequenceNumber")) {
+			if (seq != NULL)
+				return (-1);
+			seq = v, seqn = vn;
+		} else if (!inner && FAST_IS(k, kn, "streamSid")) {
+			if (sid != NULL)
+				return (-1);
+			sid = v, sidn = vn;
+		} else
+			return (-1);
+		while (p < end && *p == '}' && inner) {
+			inner = 0;
+			p++;
+		}
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}' && !inner && ++p == end)
+			break;
+		return (-1);
+	}
+	if (!ev || !media || m->payload == NULL || ts == NULL ||
+	    sid == NULL || sidn >= sizeof(m->sid_buf) ||
+	    fast_num(ts, tsn, &m->timestamp) == -1 ||
+	    (chunk != NULL && fast_num(chunk, chunkn, &m->chunk) == -1) ||
+	    (seq != NULL && fast_num(seq, seqn, &m->seq) == -1) ||
+	    (track != NULL && !FAST_IS(track, trackn, "inbound")))
+		return (-1);
+	memcpy(m->sid_buf, sid, sidn);
+	m->sid_buf[sidn] = '\0';
+	if (!mws_sid_ok(m->sid_buf))
+		return (-1);
+	m->stream_sid = m->sid_buf;
+	m->ev = MWS_EV_MEDIA;
+	return (0);
+}
+
 /* ---- parser ---- */
 
 /* Parse one Twilio message. */
@@ -268,6 +403,9 @@ mws_msg_parse(const char *data, size_t len, struct mws_msg *m,
 		*why = "empty or oversized message";
 		return (-1);
 	}
+	if (msg_parse_fast(data, len, m) == 0)
+		return (0);
+	memset(m, 0, sizeof(*m));
 	if ((tok = json_tokener_new_ex(MWS_JSON_DEPTH)) == NULL) {
 		*why = "out of memory";
 		return (-1);
@@ -367,28 +505,34 @@ mws_msg_param(const struct mws_msg *m, const char *name)
 static const char mws_b64_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* The 6-bit value of base64 character C, or -1. */
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	if (c == '+')
-		return (62);
-	if (c == '/')
-		return (63);
-	return (-1);
-}
+/* The 6-bit value of each byte in base64, or -1 (every other byte). */
+static const int8_t mws_b64_val[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
-/* Strict base64 decode. */
+/* Strict base64 decode: whole quads through the table (a negative value
+ * anywhere poisons the OR), the last quad with its padding checked. */
 ssize_t
 mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 {
+	const unsigned char *u = (const unsigned char *)in;
 	size_t i, n = 0, pad = 0;
+	int32_t w;
 	int v[4], k;
 
 	if (inlen % 4 != 0)
@@ -397,29 +541,39 @@ mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 		pad = (inlen > 1 && in[inlen - 2] == '=') ? 2 : 1;
 	if (inlen / 4 * 3 - pad > outsz)
 		return (-1);
-	for (i = 0; i < inlen; i += 4) {
-		for (k = 0; k < 4; k++) {
-			if (i + 4 == inlen && k >= 4 - (int)pad) {
-				v[k] = 0;
-				continue;
-			}
-			if ((v[k] = b64_value((unsigned char)in[i + k])) == -1)
-				return (-1);
-		}
-		out[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (i + 4 == inlen && pad == 2) {
-			if ((v[1] & 0x0f) != 0)
-				return (-1);	/* non-canonical */
-			break;
-		}
-		out[n++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
-		if (i + 4 == inlen && pad == 1) {
-			if ((v[2] & 0x03) != 0)
-				return (-1);
-			break;
-		}
-		out[n++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
+	for (i = 0; i + 4 < inlen; i += 4) {
+		w = mws_b64_val[u[i]] << 18 | mws_b64_val[u[i + 1]] << 12 |
+		    mws_b64_val[u[i + 2]] << 6 | mws_b64_val[u[i + 3]];
+		if ((mws_b64_val[u[i]] | mws_b64_val[u[i + 1]] |
+		    mws_b64_val[u[i + 2]] | mws_b64_val[u[i + 3]]) < 0)
+			return (-1);
+		out[n++] = (uint8_t)(w >> 16);
+		out[n++] = (uint8_t)(w >> 8);
+		out[n++] = (uint8_t)w;
 	}
+	if (i == inlen)
+		return ((ssize_t)n);
+	for (k = 0; k < 4; k++) {
+		if (k >= 4 - (int)pad) {
+			v[k] = 0;
+			continue;
+		}
+		if ((v[k] = mws_b64_val[u[i + k]]) == -1)
+			return (-1);
+	}
+	out[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+	if (pad == 2) {
+		if ((v[1] & 0x0f) != 0)
+			return (-1);	/* non-canonical */
+		return ((ssize_t)n);
+	}
+	out[n++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
+	if (pad == 1) {
+		if ((v[2] & 0x03) != 0)
+			return (-1);
+		return ((ssize_t)n);
+	}
+	out[n++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
 	return ((ssize_t)n);
 }
 

@@ -117,6 +117,111 @@ t_parse_all(void)
 	mws_msg_free(&m);
 }
 
+/* Parse S both ways: as given (the fast path takes compact media
+ * messages) and with a space after every "key": (json-c only); both must
+ * agree on the verdict and every field. Returns the verdict. */
+static int
+parse_both(const char *s, int *fast)
+{
+	struct mws_msg a, b;
+	const char *why = NULL;
+	char spaced[1024];
+	size_t i, k = 0;
+	int ra, rb;
+
+	for (i = 0; s[i] != '\0' && k + 2 < sizeof(spaced); i++) {
+		spaced[k++] = s[i];
+		if (s[i] == ':' && i > 0 && s[i - 1] == '"')
+			spaced[k++] = ' ';
+	}
+	spaced[k] = '\0';
+	ra = mws_msg_parse(s, strlen(s), &a, &why);
+	rb = mws_msg_parse(spaced, k, &b, &why);
+	VG_CHECK_INT(ra, rb);
+	*fast = ra == 0 && a.root == NULL;
+	if (ra == 0 && rb == 0) {
+		VG_CHECK(b.root != NULL);
+		VG_CHECK_INT(a.ev, b.ev);
+		VG_CHECK_INT(a.seq, b.seq);
+		VG_CHECK_INT(a.timestamp, b.timestamp);
+		VG_CHECK_INT(a.chunk, b.chunk);
+		VG_CHECK_INT(a.payload_len, b.payload_len);
+		VG_CHECK(a.payload_len == b.payload_len &&
+		    memcmp(a.payload, b.payload, a.payload_len) == 0);
+		VG_CHECK_STR(a.stream_sid, b.stream_sid);
+	}
+	if (ra == 0)
+		mws_msg_free(&a);
+	if (rb == 0)
+		mws_msg_free(&b);
+	return (ra);
+}
+
+/* The hand-written media parser accepts and refuses exactly what json-c
+ * does, and takes Twilio's compact media shape. */
+static void
+t_parse_fast(void)
+{
+	static const struct {
+		const char	*msg;
+		int		 ok;
+		int		 fast;
+	} c[] = {
+#define MED(x)	"{\"event\":\"media\",\"sequenceNumber\":\"3\",\"media\":{" x
+		{ MED("\"track\":\"inbound\",\"chunk\":\"1\",\"timestamp\":\"5\","
+		    "\"payload\":\"f39/fw==\"},\"streamSid\":\"" SID "\"}"),
+		    0, 1 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"" SID "\"}"), 0, 1 },
+		{ "{\"streamSid\":\"" SID "\",\"media\":{\"payload\":\"////\","
+		    "\"timestamp\":\"0\"},\"event\":\"media\"}", 0, 1 },
+		{ MED("\"track\":\"outbound\",\"timestamp\":\"5\",\"payload\":"
+		    "\"////\"},\"streamSid\":\"" SID "\"}"), -1, 0 },
+		{ MED("\"timestamp\":\"5x\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"" SID "\"}"), -1, 0 },
+		{ MED("\"timestamp\":5,\"payload\":\"////\"},\"streamSid\":\""
+		    SID "\"}"), -1, 0 },
+		{ MED("\"timestamp\":\"5\"},\"streamSid\":\"" SID "\"}"), -1,
+		    0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"}}"), -1, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"MZ/bad\"}"), -1, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"MZ0123456789012345678901234567890123456789012345678901234"
+		    "567890123456789\"}"), -1, 0 },
+		{ MED("\"timestamp\":\"5\",\"timestamp\":\"6\",\"payload\":"
+		    "\"////\"},\"streamSid\":\"" SID "\"}"), 0, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\",\"extra\":\"x\"}"
+		    ",\"streamSid\":\"" SID "\"}"), 0, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"\\/\\/\\/\\/\"},"
+		    "\"streamSid\":\"" SID "\"}"), 0, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"" SID "\"}x"), -1, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"" SID "\"} "), 0, 0 },
+		{ MED("\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":"
+		    "\"" SID "\""), -1, 0 },
+		{ "{\"event\":\"media\",\"sequenceNumber\":\"-1\",\"media\":{"
+		    "\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":\""
+		    SID "\"}", -1, 0 },
+		{ "{\"event\":\"mark\",\"sequenceNumber\":\"4\",\"streamSid\":\""
+		    SID "\",\"mark\":{\"name\":\"m1\"}}", 0, 0 },
+		{ "{\"event\":\"media\",\"media\":{},\"streamSid\":\"" SID "\"}",
+		    -1, 0 },
+#undef MED
+	};
+	size_t i;
+	int fast;
+
+	for (i = 0; i < VG_NELEM(c); i++) {
+		if (parse_both(c[i].msg, &fast) != c[i].ok || fast !=
+		    c[i].fast)
+			fprintf(stderr, "fast path case %zu: %s\n", i, c[i].msg);
+		VG_CHECK_INT(parse_both(c[i].msg, &fast), c[i].ok);
+		VG_CHECK_INT(fast, c[i].fast);
+	}
+}
+
 /* Malformed, wrong-typed and missing fields are refused. */
 static void
 t_parse_reject(void)
@@ -1107,6 +1212,7 @@ t_e2e_call_ended(void)
 static const struct vg_test cases[] = {
 	{ "msg/parse_every_message",	t_parse_all },
 	{ "msg/reject_malformed",	t_parse_reject },
+	{ "msg/media_fast_path_as_json_c", t_parse_fast },
 	{ "msg/b64_roundtrip_160",	t_b64_roundtrip },
 	{ "msg/b64_reject_bad",		t_b64_bad },
 	{ "msg/build_exact_fields",	t_build },
