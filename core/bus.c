@@ -28,6 +28,8 @@
 
 /* Largest audio frame an event may carry. */
 #define BUS_AUDIO_MAX	(1024 * 1024)
+/* Buckets of the per-call subscription index (a power of two). */
+#define BUS_CALL_BUCKETS	1024
 /* Events delivered by one loop callback before yielding to other events. */
 #define BUS_BATCH	4096
 
@@ -57,6 +59,8 @@ struct vg_event {
 /* One subscription: owned by the bus, freed by unsubscribe or release. */
 struct vg_sub {
 	TAILQ_ENTRY(vg_sub)	 entry;
+	TAILQ_ENTRY(vg_sub)	 lentry;	/* in anycall or a call bucket */
+	uint64_t		 order;		/* subscription order */
 	struct vg_module	*owner;		/* borrowed */
 	vg_bus_fn		 cb;
 	void			*arg;
@@ -87,7 +91,14 @@ static struct {
 	struct event		*deliver;	/* on vg_core_base() */
 	struct vg_event		*head;		/* queue, oldest first */
 	struct vg_event		*tail;
-	struct bus_subs		 subs;
+	struct bus_subs		 subs;		/* all, in subscription order */
+	/* the same, split for delivery, each list in subscription order:
+	 * subscriptions to every call, and those to one call, bucketed by
+	 * its id's hash, so that an event is offered only to subscriptions
+	 * that can match its call (not to one per call in progress) */
+	struct bus_subs		 anycall;
+	struct bus_subs		 bycall[BUS_CALL_BUCKETS];
+	uint64_t		 next_order;
 	struct bus_type		*types;
 	unsigned		 delivering;	/* nesting guard */
 	unsigned		 nsubs;		/* live subscriptions */
@@ -114,6 +125,36 @@ bus_hash(const char *s, size_t len)
 		h *= 16777619u;
 	}
 	return (h);
+}
+
+/* The delivery list S belongs on. */
+static struct bus_subs *
+bus_sub_list(struct vg_sub *s)
+{
+	if (s->call_len == 0)
+		return (&g.anycall);
+	return (&g.bycall[bus_hash(s->call_id, s->call_len) &
+	    (BUS_CALL_BUCKETS - 1)]);
+}
+
+/* Take S off every list (not freed). */
+static void
+bus_sub_unlink(struct vg_sub *s)
+{
+	TAILQ_REMOVE(&g.subs, s, entry);
+	TAILQ_REMOVE(bus_sub_list(s), s, lentry);
+}
+
+/* Make the subscription lists empty. */
+static void
+bus_lists_init(void)
+{
+	size_t i;
+
+	TAILQ_INIT(&g.subs);
+	TAILQ_INIT(&g.anycall);
+	for (i = 0; i < BUS_CALL_BUCKETS; i++)
+		TAILQ_INIT(&g.bycall[i]);
 }
 
 /* Check an event type or pattern body: printable, no space, no '*' unless
@@ -479,7 +520,7 @@ bus_sweep(void)
 		next = TAILQ_NEXT(s, entry);
 		if (!s->dead)
 			continue;
-		TAILQ_REMOVE(&g.subs, s, entry);
+		bus_sub_unlink(s);
 		free(s);
 		g.ndead--;
 	}
@@ -491,7 +532,7 @@ static unsigned
 bus_deliver(unsigned max)
 {
 	struct vg_event *ev;
-	struct vg_sub *s;
+	struct vg_sub *s, *a, *b;
 	unsigned n = 0;
 
 	if (g.delivering)
@@ -502,7 +543,23 @@ bus_deliver(unsigned max)
 			g.tail = NULL;
 		g.depth--;
 		n++;
-		TAILQ_FOREACH(s, &g.subs, entry) {
+		/* the subscriptions to every call and those in the event's
+		 * call's bucket, merged back into subscription order; the
+		 * next of each is taken before the callback, which may
+		 * subscribe (tail, and too late for EV) or unsubscribe (only
+		 * marked dead while delivering) */
+		a = TAILQ_FIRST(&g.anycall);
+		b = ev->call_len == 0 ? NULL : TAILQ_FIRST(&g.bycall[
+		    bus_hash(ev->call_id, ev->call_len) &
+		    (BUS_CALL_BUCKETS - 1)]);
+		while (a != NULL || b != NULL) {
+			if (b == NULL || (a != NULL && a->order < b->order)) {
+				s = a;
+				a = TAILQ_NEXT(a, lentry);
+			} else {
+				s = b;
+				b = TAILQ_NEXT(b, lentry);
+			}
 			if (s->dead || !bus_match(s, ev))
 				continue;
 			g.delivered++;
@@ -573,7 +630,9 @@ vg_bus_subscribe(struct vg_module *mod, const char *pattern,
 	if (clen > 0)
 		memcpy(s->call_id, call_id, (size_t)clen);
 	s->call_len = (uint8_t)clen;
+	s->order = ++g.next_order;
 	TAILQ_INSERT_TAIL(&g.subs, s, entry);
+	TAILQ_INSERT_TAIL(bus_sub_list(s), s, lentry);
 	g.nsubs++;
 	return (s);
 }
@@ -589,7 +648,7 @@ bus_sub_kill(struct vg_sub *s)
 		g.ndead++;
 		return;
 	}
-	TAILQ_REMOVE(&g.subs, s, entry);
+	bus_sub_unlink(s);
 	free(s);
 }
 
@@ -723,7 +782,7 @@ vg_bus_init(void)
 	struct event_base *base;
 
 	memset(&g, 0, sizeof(g));
-	TAILQ_INIT(&g.subs);
+	bus_lists_init();
 	g.thread = pthread_self();
 	if ((base = vg_core_base()) != NULL) {
 		g.deliver = event_new(base, -1, 0, bus_deliver_cb, NULL);
@@ -755,7 +814,7 @@ vg_bus_free(void)
 	}
 	g.tail = NULL;
 	while ((s = TAILQ_FIRST(&g.subs)) != NULL) {
-		TAILQ_REMOVE(&g.subs, s, entry);
+		bus_sub_unlink(s);
 		free(s);
 	}
 	while ((t = g.types) != NULL) {
@@ -764,5 +823,5 @@ vg_bus_free(void)
 		free(t);
 	}
 	memset(&g, 0, sizeof(g));
-	TAILQ_INIT(&g.subs);
+	bus_lists_init();
 }
