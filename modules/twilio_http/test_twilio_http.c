@@ -924,6 +924,55 @@ t_outbound_invalid(void)
 	VG_CHECK_INT(srv_count(), base);
 }
 
+/* A stand-in AI provider's agents service: knows the preset "survey"
+ * only. */
+static int
+fake_agents_validate(const struct json_object *task, char *err,
+    size_t err_size)
+{
+	struct json_object *type;
+
+	if (json_object_object_get_ex(task, "type", &type) &&
+	    strcmp(json_object_get_string(type), "survey") == 0)
+		return (0);
+	snprintf(err, err_size, "unknown preset");
+	return (-1);
+}
+
+static const struct vg_agents_service fake_agents = {
+	.validate = fake_agents_validate,
+};
+
+/* With a provider loaded, a task it refuses is a 400 with its reason and
+ * nothing reaches Twilio; one it accepts is placed; the provider is not
+ * pinned by the check. */
+static void
+t_outbound_agents(void)
+{
+	struct vg_module provider = { .name = "provider",
+	    .state = VG_MOD_RUNNING };
+	struct resp r;
+	int base;
+
+	if (bring_up() == -1)
+		return;
+	VG_CHECK_INT(vg_service_register(&provider, VG_SERVICE_AGENTS,
+	    &fake_agents), 0);
+	base = srv_count();
+	VG_CHECK_INT(outbound(API_KEY, "{\"to\":\"+14155550100\",\"task\":"
+	    "{\"type\":\"quiz\"}}", &r), 0);
+	VG_CHECK_INT(r.status, 400);
+	VG_CHECK(strstr(r.body, "unknown preset") != NULL);
+	VG_CHECK_INT(srv_count(), base);
+	VG_CHECK_INT(outbound(API_KEY, "{\"to\":\"+14155550100\",\"task\":"
+	    "{\"type\":\"survey\",\"context\":{\"name\":\"Ada\"}}}", &r),
+	    0);
+	VG_CHECK_INT(r.status, 201);
+	VG_CHECK_INT(srv_count(), base + 1);
+	VG_CHECK(!vg_service_in_use(&provider, NULL, 0));
+	vg_service_release_owner(&provider);
+}
+
 /* A wrong or missing API key: 401, nothing sent to Twilio. */
 static void
 t_outbound_bad_key(void)
@@ -1298,6 +1347,7 @@ static const struct vg_test cases[] = {
 	{ "webhook/bad_signature_403", t_incoming_bad_signature },
 	{ "api/outbound_201_exact_request", t_outbound_ok },
 	{ "api/outbound_invalid_400", t_outbound_invalid },
+	{ "api/outbound_task_checked_by_agents", t_outbound_agents },
 	{ "api/outbound_bad_key_401", t_outbound_bad_key },
 	{ "api/outbound_twilio_error", t_outbound_twilio_error },
 	{ "api/outbound_timeout_504", t_outbound_timeout },

@@ -265,6 +265,30 @@ th_task_resolve(struct vg_conf *conf, const char *name, char *err,
 	return (text);
 }
 
+/* Ask the AI provider, when one offers the agents service, whether TASK
+ * (JSON text) names a preset it has, with values it accepts: a call is
+ * refused before it is placed. Returns 0, or -1 with ERR. */
+static int
+th_task_agent_check(const char *task, char *err, size_t err_size)
+{
+	const struct vg_agents_service *agents;
+	struct json_object *obj;
+	int rc = 0;
+
+	agents = vg_service_get(g.self, VG_SERVICE_AGENTS);
+	if (agents == NULL)
+		return (0);	/* no provider loaded: nothing more to ask */
+	if ((obj = json_tokener_parse(task)) == NULL) {
+		snprintf(err, err_size, "task is not JSON");
+		rc = -1;
+	} else if (agents->validate(obj, err, err_size) == -1)
+		rc = -1;
+	json_object_put(obj);
+	/* Don't pin the provider: it may be unloaded between calls. */
+	vg_service_release(g.self, VG_SERVICE_AGENTS);
+	return (rc);
+}
+
 /* The task (JSON text) for a call to TO. Borrowed from g.conf. */
 static const char *
 th_task_for(const char *to)
@@ -500,6 +524,12 @@ th_outbound_start(const char *to, const char *from, const char *task,
 		snprintf(err, err_size, "\"to\" must be an E.164 number");
 		return (-1);
 	}
+	if (task == NULL)
+		task = th_task_for(to);
+	if (th_task_agent_check(task, err, err_size) == -1) {
+		*status = 400;
+		return (-1);
+	}
 	if (th_token(token) == -1 ||
 	    (call = vg_call_create(g.self, VG_CALL_OUTBOUND, from, to)) ==
 	    NULL) {
@@ -508,7 +538,7 @@ th_outbound_start(const char *to, const char *from, const char *task,
 		return (-1);
 	}
 	vg_call_set_attr(call, "account_sid", g.conf.account_sid);
-	vg_call_set_attr(call, "task", task != NULL ? task : th_task_for(to));
+	vg_call_set_attr(call, "task", task);
 	vg_call_set_attr(call, "media_token", token);
 	if ((twiml = th_twiml_for(call)) == NULL ||
 	    strlen(twiml) > TH_TWIML_MAX) {

@@ -127,6 +127,18 @@ task_field_check(const char *key, struct json_object *val, char *err,
 	double d;
 	size_t i;
 
+	/* The context fills the agent's {placeholders}: an object of
+	 * name/value pairs, or free text. */
+	if (strcmp(key, "context") == 0 &&
+	    json_object_is_type(val, json_type_object)) {
+		if (strlen(json_object_to_json_string(val)) >
+		    TH_TASK_FIELD_MAX) {
+			snprintf(err, err_size, "task.context is longer than "
+			    "%d bytes", TH_TASK_FIELD_MAX);
+			return (-1);
+		}
+		return (0);
+	}
 	for (i = 0; i < VG_NELEM(th_task_strings); i++) {
 		if (strcmp(key, th_task_strings[i]) != 0)
 			continue;
