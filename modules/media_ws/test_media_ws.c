@@ -147,7 +147,8 @@ parse_both(const char *s, int *fast)
 		VG_CHECK_INT(a.chunk, b.chunk);
 		VG_CHECK_INT(a.payload_len, b.payload_len);
 		VG_CHECK(a.payload_len == b.payload_len &&
-		    memcmp(a.payload, b.payload, a.payload_len) == 0);
+		    (a.payload_len == 0 ||
+		    memcmp(a.payload, b.payload, a.payload_len) == 0));
 		VG_CHECK_STR(a.stream_sid, b.stream_sid);
 	}
 	if (ra == 0)
