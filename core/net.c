@@ -41,6 +41,7 @@
 #define NET_HDR_MAX		8192	/* one header value we keep */
 #define NET_REASON_MAX		123	/* a close reason's bytes */
 #define NET_HANGUP_CHECK_US	100000	/* look for a gone HTTP client */
+#define NET_BATCH		64	/* hand over at most this many at once */
 
 /* What a connection is. */
 enum net_kind {
@@ -102,8 +103,21 @@ static struct {
 	size_t			 max_ws_message;
 	size_t			 max_send_queue;
 	struct event		*wake;		/* core: drain to_core */
+	struct event		*flush;		/* core: hand over core_pend */
 	struct net_queue	 to_core;
 	struct net_queue	 to_net;
+	/* messages not handed over yet, one batch per loop pass: the
+	 * core's for the net thread (core thread only)... */
+	struct net_msg		*core_pend;
+	struct net_msg		*core_pend_tail;
+	size_t			 core_pend_n;
+	int			 core_flushing;	/* flush is active */
+	/* ...and the net thread's for the core (net thread only) */
+	struct net_msg		*net_pend;
+	struct net_msg		*net_pend_tail;
+	size_t			 net_pend_n;
+	int			 net_flushing;	/* net_sul is scheduled */
+	lws_sorted_usec_list_t	 net_sul;
 	/* shared, atomics */
 	int			 stop;
 	int			 no_accept;
@@ -260,40 +274,116 @@ net_unkeep_headers(struct vg_module *mod)
 
 /* ---- the hand-off ---- */
 
-/* Queue M for the core thread and wake it if the queue was empty. FORCE
- * ignores the bound (for messages that end a connection). Net thread.
- * Returns 0, or -1 (M freed) when the queue is full. */
+/*
+ * The hand-off batches. On one core every wake-up of the other thread is a
+ * context switch, so neither side wakes the other per message: messages
+ * collect on a private list and are handed over as one batch (one lock,
+ * one wake-up, and only when the queue was empty: a non-empty queue has a
+ * wake-up on its way) once the producer's loop has run what was ready —
+ * the net thread from an lws timer of 0 µs, which runs when its loop has
+ * no more I/O ready, the core thread from an event it activates, which
+ * runs after the callbacks already active. A full batch goes at once.
+ */
+
+/* Hand the net thread's pending messages to the core. Net thread. */
+static void
+net_flush_to_core(void)
+{
+	int was_empty;
+
+	if (g.net_pend == NULL)
+		return;
+	net_queue_push_list(&g.to_core, g.net_pend, g.net_pend_tail,
+	    g.net_pend_n, &was_empty);
+	g.net_pend = g.net_pend_tail = NULL;
+	g.net_pend_n = 0;
+	if (was_empty)
+		event_active(g.wake, EV_READ, 0);
+}
+
+/* The net loop has run what was ready: hand over the batch. */
+static void
+net_flush_sul(lws_sorted_usec_list_t *sul)
+{
+	g.net_flushing = 0;
+	net_flush_to_core();
+}
+
+/* Queue M for the core thread, in the next batch. FORCE ignores the bound
+ * (for messages that end a connection). Net thread. Returns 0, or -1 (M
+ * freed) when the queue is full. */
 static int
 net_to_core(struct net_msg *m, int force)
 {
-	int was_empty;
-
-	if (net_queue_push(&g.to_core, m, force, &was_empty) == -1) {
+	if (!force && g.net_pend_n + net_queue_depth(&g.to_core) >=
+	    g.to_core.max) {
 		net_msg_free(m);
 		return (-1);
 	}
-	if (was_empty)
-		event_active(g.wake, EV_READ, 0);
+	m->next = NULL;
+	if (g.net_pend_tail != NULL)
+		g.net_pend_tail->next = m;
+	else
+		g.net_pend = m;
+	g.net_pend_tail = m;
+	if (++g.net_pend_n >= NET_BATCH || g.destroying)
+		net_flush_to_core();
+	else if (!g.net_flushing) {
+		g.net_flushing = 1;
+		lws_sul_schedule(g.ctx, 0, &g.net_sul, net_flush_sul, 0);
+	}
 	return (0);
 }
 
-/* Queue M for the net thread and wake it. Core thread. */
-int
-net_to_net(struct net_msg *m)
+/* Hand the core's pending messages to the net thread. Core thread. */
+static void
+net_flush_to_net(void)
 {
 	int was_empty;
 
+	if (g.core_pend == NULL)
+		return;
+	net_queue_push_list(&g.to_net, g.core_pend, g.core_pend_tail,
+	    g.core_pend_n, &was_empty);
+	g.core_pend = g.core_pend_tail = NULL;
+	g.core_pend_n = 0;
+	if (was_empty)
+		lws_cancel_service(g.ctx);
+}
+
+/* The flush event: the core's callbacks of this pass have run. */
+static void
+net_core_flush(evutil_socket_t fd, short what, void *arg)
+{
+	g.core_flushing = 0;
+	net_flush_to_net();
+}
+
+/* Queue M for the net thread, in the next batch. Core thread. */
+int
+net_to_net(struct net_msg *m)
+{
 	if (!g.running) {
 		net_msg_free(m);
 		return (-1);
 	}
-	if (net_queue_push(&g.to_net, m, 0, &was_empty) == -1) {
+	if (g.core_pend_n + net_queue_depth(&g.to_net) >= g.to_net.max) {
 		vg_log(VG_LOG_WARN, "net: queue to the net thread is full");
 		net_msg_free(m);
 		return (-1);
 	}
-	if (was_empty)
-		lws_cancel_service(g.ctx);
+	m->next = NULL;
+	if (g.core_pend_tail != NULL)
+		g.core_pend_tail->next = m;
+	else
+		g.core_pend = m;
+	g.core_pend_tail = m;
+	if (++g.core_pend_n >= NET_BATCH)
+		net_flush_to_net();
+	else if (!g.core_flushing) {
+		g.core_flushing = 1;
+		event_active(g.flush, EV_TIMEOUT, 0);
+	}
 	return (0);
 }
 
@@ -1095,6 +1185,7 @@ net_lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			/* an event lib's loop only returns when the context
 			 * starts being destroyed; net_main() finishes it */
 			g.destroying = 1;
+			net_flush_to_core();
 			pthread_mutex_lock(&g.stop_lock);
 			pthread_mutex_unlock(&g.stop_lock);
 			lws_context_destroy(g.ctx);
@@ -1164,13 +1255,19 @@ net_lws_log(int level, const char *line)
 static void *
 net_main(void *arg)
 {
-	while (!__atomic_load_n(&g.stop, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&g.stop, __ATOMIC_ACQUIRE)) {
 		if (lws_service(g.ctx, 0) < 0)
 			break;
-	/* destroying the context closes every connection (callbacks here) */
+		net_flush_to_core();
+	}
+	/* destroying the context closes every connection (callbacks here,
+	 * handed over at once) */
+	g.destroying = 1;
+	net_flush_to_core();
 	pthread_mutex_lock(&g.stop_lock);
 	pthread_mutex_unlock(&g.stop_lock);
 	lws_context_destroy(g.ctx);
+	net_flush_to_core();
 	net_idmap_free(&g.conns);
 	return (NULL);
 }
@@ -1260,10 +1357,16 @@ vg_net_start(const struct vg_settings *s)
 	net_queue_init(&g.to_core, NET_TO_CORE_MAX);
 	net_queue_init(&g.to_net, NET_TO_NET_MAX);
 	net_idmap_init(&g.conns);
+	g.core_pend = g.core_pend_tail = g.net_pend = g.net_pend_tail = NULL;
+	g.core_pend_n = g.net_pend_n = 0;
+	g.core_flushing = g.net_flushing = 0;
+	memset(&g.net_sul, 0, sizeof(g.net_sul));
 	if ((g.wake = event_new(vg_core_base(), -1, 0, net_core_wake,
+	    NULL)) == NULL ||
+	    (g.flush = event_new(vg_core_base(), -1, 0, net_core_flush,
 	    NULL)) == NULL) {
 		vg_log(VG_LOG_ERROR, "net: event_new failed");
-		goto fail_queues;
+		goto fail_wake;
 	}
 	if (net_check_listen(s) == -1)
 		goto fail_wake;
@@ -1304,9 +1407,11 @@ fail_ctx:
 	lws_context_destroy(g.ctx);
 	g.ctx = NULL;
 fail_wake:
-	event_free(g.wake);
-	g.wake = NULL;
-fail_queues:
+	if (g.flush != NULL)
+		event_free(g.flush);
+	if (g.wake != NULL)
+		event_free(g.wake);
+	g.flush = g.wake = NULL;
 	net_idmap_free(&g.conns);
 	net_queue_destroy(&g.to_net);
 	net_queue_destroy(&g.to_core);
@@ -1333,6 +1438,7 @@ vg_net_stop(void)
 {
 	if (!g.running)
 		return;
+	net_flush_to_net();		/* what the core said last goes out */
 	g.running = 0;
 	pthread_mutex_lock(&g.stop_lock);
 	__atomic_store_n(&g.stop, 1, __ATOMIC_RELEASE);
@@ -1344,8 +1450,13 @@ vg_net_stop(void)
 	net_core_drain();		/* on_close for every connection */
 	http_free();
 	ws_free();
+	net_msg_free_list(g.core_pend);	/* said during the last closes */
+	g.core_pend = g.core_pend_tail = NULL;
+	g.core_pend_n = 0;
+	g.core_flushing = 0;
+	event_free(g.flush);
 	event_free(g.wake);
-	g.wake = NULL;
+	g.flush = g.wake = NULL;
 	net_queue_destroy(&g.to_net);
 	net_queue_destroy(&g.to_core);
 	g.port = 0;

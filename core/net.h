@@ -66,6 +66,8 @@ struct net_msg {
 /* Build and free messages. */
 struct net_msg	*net_msg_new(enum net_msg_type type, uint64_t id);
 void		 net_msg_free(struct net_msg *m);
+/* Free M and every message after it (linked by next). */
+void		 net_msg_free_list(struct net_msg *m);
 /* Append a copy of NAME: VALUE to M's headers. */
 void		 net_msg_add_hdr(struct net_msg *m, const char *name,
 		    const char *value);
@@ -77,7 +79,7 @@ struct net_queue {
 	pthread_mutex_t	 lock;
 	struct net_msg	*head;
 	struct net_msg	*tail;
-	size_t		 depth;
+	size_t		 depth;		/* written under lock, atomically */
 	size_t		 max;
 	size_t		 high_water;
 };
@@ -90,8 +92,15 @@ void		 net_queue_destroy(struct net_queue *q);
  * thread. */
 int		 net_queue_push(struct net_queue *q, struct net_msg *m,
 		    int force, int *was_empty);
+/* Append the N messages HEAD..TAIL (linked by next, taken) whatever the
+ * bound; sets *WAS_EMPTY. One lock for the batch. Any thread. */
+void		 net_queue_push_list(struct net_queue *q, struct net_msg *head,
+		    struct net_msg *tail, size_t n, int *was_empty);
 /* Take the whole queue as a list, oldest first (NULL when empty). */
 struct net_msg	*net_queue_take(struct net_queue *q);
+/* The number of messages queued, read without the lock: a hint for the
+ * bound, exact only to the thread that alone takes. Any thread. */
+size_t		 net_queue_depth(struct net_queue *q);
 size_t		 net_queue_high_water(struct net_queue *q);
 
 /* A map from connection id to pointer, owned by one thread. */

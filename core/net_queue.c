@@ -1,6 +1,7 @@
 /*
  * The pieces the two threads share: messages, the bounded queues that carry
- * them (mutex + list, taken in batches) and the id maps each thread keeps
+ * them (mutex + list; appended and taken in batches, so the lock is taken
+ * once per batch, not once per message) and the id maps each thread keeps
  * of its own connections. Queues: any thread; an id map: its owner's.
  */
 #include "config.h"
@@ -56,6 +57,18 @@ net_msg_free(struct net_msg *m)
 	free(m);
 }
 
+/* Free the list of messages from M on (linked by next). */
+void
+net_msg_free_list(struct net_msg *m)
+{
+	struct net_msg *next;
+
+	for (; m != NULL; m = next) {
+		next = m->next;
+		net_msg_free(m);
+	}
+}
+
 /* Append a copy of NAME and VALUE to M's headers. */
 void
 net_msg_add_hdr(struct net_msg *m, const char *name, const char *value)
@@ -91,12 +104,7 @@ net_queue_init(struct net_queue *q, size_t max)
 void
 net_queue_destroy(struct net_queue *q)
 {
-	struct net_msg *m, *next;
-
-	for (m = net_queue_take(q); m != NULL; m = next) {
-		next = m->next;
-		net_msg_free(m);
-	}
+	net_msg_free_list(net_queue_take(q));
 	pthread_mutex_destroy(&q->lock);
 }
 
@@ -105,22 +113,32 @@ int
 net_queue_push(struct net_queue *q, struct net_msg *m, int force,
     int *was_empty)
 {
+	if (!force && net_queue_depth(q) >= q->max)
+		return (-1);	/* only the taker lowers depth: a safe "no" */
+	net_queue_push_list(q, m, m, 1, was_empty);
+	return (0);
+}
+
+/* Append the N messages HEAD..TAIL (linked by next) in one go. */
+void
+net_queue_push_list(struct net_queue *q, struct net_msg *head,
+    struct net_msg *tail, size_t n, int *was_empty)
+{
+	size_t depth;
+
+	tail->next = NULL;
 	pthread_mutex_lock(&q->lock);
-	if (q->depth >= q->max && !force) {
-		pthread_mutex_unlock(&q->lock);
-		return (-1);
-	}
-	m->next = NULL;
 	*was_empty = (q->head == NULL);
 	if (q->tail != NULL)
-		q->tail->next = m;
+		q->tail->next = head;
 	else
-		q->head = m;
-	q->tail = m;
-	if (++q->depth > q->high_water)
-		q->high_water = q->depth;
+		q->head = head;
+	q->tail = tail;
+	depth = q->depth + n;
+	__atomic_store_n(&q->depth, depth, __ATOMIC_RELAXED);
+	if (depth > q->high_water)
+		q->high_water = depth;
 	pthread_mutex_unlock(&q->lock);
-	return (0);
 }
 
 /* Detach and return the whole list, oldest first. */
@@ -132,9 +150,16 @@ net_queue_take(struct net_queue *q)
 	pthread_mutex_lock(&q->lock);
 	m = q->head;
 	q->head = q->tail = NULL;
-	q->depth = 0;
+	__atomic_store_n(&q->depth, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&q->lock);
 	return (m);
+}
+
+/* How many messages Q holds, without the lock (a hint). */
+size_t
+net_queue_depth(struct net_queue *q)
+{
+	return (__atomic_load_n(&q->depth, __ATOMIC_RELAXED));
 }
 
 /* The deepest Q has been. */

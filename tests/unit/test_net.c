@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1051,7 +1053,73 @@ t_stop_accepting(void)
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_GOING_AWAY);
 }
 
+#define QSTRESS_N	100000
+
+/* The producer of t_queue_batches: ids 1..QSTRESS_N in batches of 1..64. */
+static void *
+qstress_producer(void *arg)
+{
+	struct net_queue *q = arg;
+	struct net_msg *head, *tail, *m;
+	uint64_t id = 1;
+	size_t n, want = 1;
+	int was_empty;
+
+	while (id <= QSTRESS_N) {
+		head = tail = NULL;
+		for (n = 0; n < want && id <= QSTRESS_N; n++) {
+			m = net_msg_new(NET_WS_MSG, id++);
+			if (tail != NULL)
+				tail->next = m;
+			else
+				head = m;
+			tail = m;
+		}
+		net_queue_push_list(q, head, tail, n, &was_empty);
+		want = want % 64 + 1;
+		if (want == 1)
+			sched_yield();
+	}
+	return (NULL);
+}
+
+/* Batches handed over from one thread and taken whole by another arrive
+ * complete and in order (run under TSan by the sanitizer build). */
+static void
+t_queue_batches(void)
+{
+	struct net_queue q;
+	struct net_msg *m, *next;
+	pthread_t th;
+	uint64_t expect = 1;
+	int ok = 1, spins = 0;
+
+	net_queue_init(&q, 1000);
+	VG_CHECK(pthread_create(&th, NULL, qstress_producer, &q) == 0);
+	while (expect <= QSTRESS_N && spins < 100000000) {
+		if ((m = net_queue_take(&q)) == NULL) {
+			spins++;
+			sched_yield();
+			continue;
+		}
+		for (; m != NULL; m = next) {
+			next = m->next;
+			if (m->id != expect)
+				ok = 0;
+			expect++;
+			net_msg_free(m);
+		}
+	}
+	pthread_join(th, NULL);
+	VG_CHECK(ok);
+	VG_CHECK_INT(expect, QSTRESS_N + 1);
+	VG_CHECK(net_queue_depth(&q) == 0);
+	VG_CHECK(net_queue_high_water(&q) >= 1);
+	net_queue_destroy(&q);
+}
+
 static const struct vg_test cases[] = {
+	{ "net/queue_batches_two_threads",	t_queue_batches },
 	{ "net/http_get_query_kept_header",	t_get_query_header },
 	{ "net/http_post_body",			t_post_body },
 	{ "net/http_prefix_and_any_method",	t_prefix_and_any },
