@@ -19,3 +19,6 @@ bench_ws_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_ws_load_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 TESTS += bench/ws_load-selftest.sh
 EXTRA_DIST += bench/ws_load-selftest.sh bench/run-ws-echo
+
+# ---- simulated calls and instruction counts: run-calls, run-callgrind ----
+EXTRA_DIST += bench/run-calls bench/run-callgrind
