@@ -241,3 +241,8 @@ EXTRA_DIST += tests/e2e/fake_realtime.sh tests/fakes/realtime.mjs \
 # file when nginx is installed ----
 TESTS += tests/e2e/deploy_files.sh
 EXTRA_DIST += tests/e2e/deploy_files.sh
+
+# ---- voicegate-sim --realtime-server: the Realtime stand-in's self-test,
+# the Node client against it, a call through the daemon to its demo ----
+TESTS += tests/e2e/sim_realtime.sh
+EXTRA_DIST += tests/e2e/sim_realtime.sh

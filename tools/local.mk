@@ -7,13 +7,16 @@ tools_voicegatectl_CFLAGS = $(core_libvgcore_la_CFLAGS)
 tools_voicegatectl_LDADD = core/libvgcore.la
 
 # voicegate-sim: simulated Twilio calls against a running voicegate (one
-# thread, epoll). Standalone: OpenSSL only, no core library. wsc.c is a
-# raw-socket WebSocket client kit other tools may share.
+# thread, epoll), and --realtime-server, a stand-in for the OpenAI Realtime
+# API (sim_rt*.c). Standalone: OpenSSL and json-c, no core library. wsc.c
+# is a raw-socket WebSocket framing kit other tools may share.
 bin_PROGRAMS += tools/voicegate-sim
 tools_voicegate_sim_SOURCES = tools/sim/voicegate-sim.c tools/sim/sim.h \
 	tools/sim/sim_run.c tools/sim/sim_sign.c tools/sim/sim_audio.c \
 	tools/sim/sim_twiml.c tools/sim/sim_json.c tools/sim/sim_fake.c \
-	tools/sim/wsc.c tools/sim/wsc.h
-tools_voicegate_sim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-tools_voicegate_sim_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS) -lm
+	tools/sim/wsc.c tools/sim/wsc.h \
+	tools/sim/sim_rt.c tools/sim/sim_rt.h tools/sim/sim_rt_script.c \
+	tools/sim/sim_rt_test.c
+tools_voicegate_sim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
+tools_voicegate_sim_LDADD = $(OPENSSL_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS) -lm
 dist_doc_DATA += doc/simulator.md

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "sim.h"
+#include "sim_rt.h"
 #include "wsc.h"
 
 #define SIM_SELFTEST_TOKEN	"0123456789abcdef0123456789abcdef"
@@ -44,6 +45,11 @@ sim_usage(FILE *f)
 	    "       voicegate-sim --ulaw SAMPLE ...\n"
 	    "       voicegate-sim --parse-twiml FILE\n"
 	    "       voicegate-sim --self-test\n"
+	    "       voicegate-sim --realtime-server [--listen HOST:PORT]\n"
+	    "         [--echo [--greeting-ms N] | --script FILE|demo]"
+	    " [--max-sessions N]\n"
+	    "         [--time-scale F] [--lifetime S] [--quiet]\n"
+	    "       voicegate-sim --realtime-self-test\n"
 	    "--twiml: no webhook; stream the call this TwiML names, as\n"
 	    "Twilio does for a call it placed (outbound-call).\n"
 	    "The auth token comes from --auth-token or $TWILIO_AUTH_TOKEN.\n");
@@ -321,6 +327,55 @@ sim_self_test(void)
 	return (failed == 0 ? 0 : 1);
 }
 
+/* --realtime-server: check the options into RO and serve. */
+static int
+sim_cmd_rt(struct sim_rt_opts *ro, const char *listen, const char *script,
+    int echo, int quiet, int extra)
+{
+	static struct sim_rt_script sc;
+	const char *colon;
+	char err[256];
+	int rc;
+
+	snprintf(ro->host, sizeof(ro->host), "127.0.0.1");
+	if (listen != NULL) {
+		if ((colon = strrchr(listen, ':')) == NULL) {
+			ro->port = atoi(listen);
+		} else {
+			if (colon > listen) {
+				if ((size_t)(colon - listen) >= sizeof(ro->host))
+					goto bad;
+				snprintf(ro->host, sizeof(ro->host), "%.*s",
+				    (int)(colon - listen), listen);
+			}
+			ro->port = atoi(colon + 1);
+		}
+	}
+	if (extra || echo == (script != NULL) || ro->port < 0 ||
+	    ro->port > 65535 || ro->max_sessions < 0 || ro->greet_ms < 0 ||
+	    ro->greet_ms > 60000 || !(ro->time_scale > 0) ||
+	    ro->lifetime < 0)
+		goto bad;
+	ro->echo = echo;
+	ro->quiet = quiet;
+	if (script != NULL) {
+		if (sim_rt_script_load(script, &sc, err, sizeof(err)) == -1) {
+			fprintf(stderr, "voicegate-sim: script %s\n", err);
+			return (2);
+		}
+		ro->script = &sc;
+	}
+	rc = sim_rt_serve(ro);
+	sim_rt_script_free(&sc);
+	return (rc);
+bad:
+	fprintf(stderr, "voicegate-sim: --realtime-server takes exactly one "
+	    "of --echo and --script FILE|demo, --listen HOST:PORT,\n"
+	    "--max-sessions N >= 0, --greeting-ms 0..60000, --time-scale "
+	    "F > 0, --lifetime S >= 0\n");
+	return (2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,6 +410,14 @@ main(int argc, char **argv)
 		{ "twiml",		required_argument, NULL, 'L' },
 		{ "call-sid",		required_argument, NULL, 'C' },
 		{ "self-test",		no_argument,	   NULL, 'Z' },
+		{ "realtime-server",	no_argument,	   NULL, 'Y' },
+		{ "realtime-self-test",	no_argument,	   NULL, 'y' },
+		{ "listen",		required_argument, NULL, 'l' },
+		{ "script",		required_argument, NULL, 'K' },
+		{ "max-sessions",	required_argument, NULL, 'm' },
+		{ "greeting-ms",	required_argument, NULL, 'g' },
+		{ "time-scale",		required_argument, NULL, 'z' },
+		{ "lifetime",		required_argument, NULL, 'f' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -367,9 +430,15 @@ main(int argc, char **argv)
 	double tone = -1;
 	char err[256], *e;
 	uint64_t seed;
-	int ch, ulaw = 0, rc;
+	int ch, ulaw = 0, rc, rtserve = 0;
+	struct sim_rt_opts ro;
+	const char *script = NULL, *listen = NULL;
 
 	memset(&o, 0, sizeof(o));
+	memset(&ro, 0, sizeof(ro));
+	ro.greet_ms = 500;
+	ro.time_scale = 1;
+	ro.port_fd = -1;
 	o.webhook_path = "/twilio/incoming-call";
 	o.from = "+14155550100";
 	o.to = "+15005550006";
@@ -413,10 +482,21 @@ main(int argc, char **argv)
 		case 'L': stream_twiml = optarg; break;
 		case 'C': o.call_sid = optarg; break;
 		case 'Z': return (sim_self_test());
+		case 'Y': rtserve = 1; break;
+		case 'y': return (sim_rt_self_test());
+		case 'l': listen = optarg; break;
+		case 'K': script = optarg; break;
+		case 'm': ro.max_sessions = (int)strtol(optarg, &e, 10); break;
+		case 'g': ro.greet_ms = (int)strtol(optarg, &e, 10); break;
+		case 'z': ro.time_scale = strtod(optarg, NULL); break;
+		case 'f': ro.lifetime = strtod(optarg, NULL); break;
 		case 'h': sim_usage(stdout); return (0);
 		default: sim_usage(stderr); return (2);
 		}
 	}
+	if (rtserve)
+		return (sim_cmd_rt(&ro, listen, script, o.echo, o.quiet,
+		    optind != argc));
 	if (ulaw)
 		return (sim_cmd_ulaw(argc - optind, argv + optind));
 	if (twiml != NULL)
