@@ -40,6 +40,7 @@
 #define PUBLIC		"https://voice.example.com"
 #define FROM_NUMBER	"+15005550006"
 #define ROUTED_NUMBER	"+15005550010"
+#define ROUTED_NUMBER2	"+15005550011"	/* in a second [routes] */
 #define SRV_MAX_REQ	16
 
 /* ---- a tiny XML checker for TwiML ---- */
@@ -542,8 +543,11 @@ bring_up(void)
 	    "from_number = %s\napi_base_url = http://127.0.0.1:%d/\n"
 	    "api_key = %s\nrequest_timeout = 1\ndefault_task = {\"type\":"
 	    "\"default\"}\n[routes]\n%s => survey\n[task.survey]\n"
-	    "prompt = Ask three questions.\nspeed = 1.1\n", ACCOUNT, TOKEN,
-	    FROM_NUMBER, srv.port, API_KEY, ROUTED_NUMBER);
+	    "prompt = Ask three questions.\nspeed = 1.1\n"
+	    /* Repeated sections add to the first (as an #include would). */
+	    "[routes]\n%s => survey\n[task.survey]\nvoice = coral\n",
+	    ACCOUNT, TOKEN, FROM_NUMBER, srv.port, API_KEY, ROUTED_NUMBER,
+	    ROUTED_NUMBER2);
 	fclose(f);
 	if ((thmod.conf = vg_conf_parse(path, conf_err, NULL)) == NULL)
 		return (-1);
@@ -730,6 +734,36 @@ t_incoming_valid(void)
 	VG_CHECK(strstr(vg_call_attr(call, "task"), "\"prompt\":\"Ask three "
 	    "questions.\"") != NULL);
 	VG_CHECK_INT(vg_call_state(call), VG_CALL_IN_PROGRESS);
+}
+
+/* A route in a second [routes] section, and a [task.NAME] given twice:
+ * both count, as vg_conf_get() reads repeated sections. */
+static void
+t_incoming_repeated_sections(void)
+{
+	struct twilio_param p[7];
+	struct vg_call *call;
+	struct resp r;
+
+	if (bring_up() == -1) {
+		VG_CHECK(!"core up");
+		return;
+	}
+	incoming_params(p, "CA00000000000000000000000000000009",
+	    ROUTED_NUMBER2);
+	VG_CHECK_INT(webhook("/twilio/incoming-call", p, 7, 1, &r), 0);
+	VG_CHECK_INT(r.status, 200);
+	call = vg_call_find_by("call_sid",
+	    "CA00000000000000000000000000000009");
+	VG_CHECK(call != NULL);
+	if (call == NULL)
+		return;
+	VG_CHECK(strstr(vg_call_attr(call, "task"), "\"type\":\"survey\"") !=
+	    NULL);
+	VG_CHECK(strstr(vg_call_attr(call, "task"), "\"prompt\":\"Ask three "
+	    "questions.\"") != NULL);
+	VG_CHECK(strstr(vg_call_attr(call, "task"), "\"voice\":\"coral\"") !=
+	    NULL);
 }
 
 /* Twilio asks again for the same call (another signature): same TwiML;
@@ -1343,6 +1377,8 @@ static const struct vg_test cases[] = {
 	{ "outbound/parse", t_outbound_parse },
 	{ "form/params", t_form_params },
 	{ "webhook/incoming_valid_twiml", t_incoming_valid },
+	{ "webhook/repeated_routes_and_task_sections",
+	    t_incoming_repeated_sections },
 	{ "webhook/retry_same_twiml_replay_403", t_incoming_retry_replay },
 	{ "webhook/bad_signature_403", t_incoming_bad_signature },
 	{ "api/outbound_201_exact_request", t_outbound_ok },

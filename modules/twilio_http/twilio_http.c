@@ -211,6 +211,21 @@ th_twiml_for(struct vg_call *call)
 
 /* ---- tasks ---- */
 
+/* The next section called NAME after PREV (the first when PREV is NULL):
+ * a section may be repeated (an #include adds to it), as vg_conf_get()
+ * reads it. */
+static const struct vg_conf_section *
+th_conf_next_named(struct vg_conf *conf, const struct vg_conf_section *prev,
+    const char *name)
+{
+	const struct vg_conf_section *sec = prev;
+
+	while ((sec = vg_conf_next_section(conf, sec)) != NULL)
+		if (strcmp(vg_conf_section_name(sec), name) == 0)
+			return (sec);
+	return (NULL);
+}
+
 /* Build the task named NAME: inline JSON, a [task.NAME] section, or
  * {"type": NAME}. Returns new JSON text, or NULL with ERR. */
 static char *
@@ -221,6 +236,7 @@ th_task_resolve(struct vg_conf *conf, const char *name, char *err,
 	const struct vg_conf_entry *e = NULL;
 	struct json_object *task = NULL, *v;
 	char secname[128], *end, *text;
+	int found = 0;
 	double d;
 
 	if (name == NULL || *name == '\0')
@@ -232,26 +248,29 @@ th_task_resolve(struct vg_conf *conf, const char *name, char *err,
 		}
 	} else {
 		snprintf(secname, sizeof(secname), TH_TASK_PREFIX "%s", name);
-		if (conf != NULL)
-			sec = vg_conf_section(conf, secname);
 		task = json_object_new_object();
-		if (sec == NULL)
-			json_object_object_add(task, "type",
-			    json_object_new_string(name));
-		while (sec != NULL &&
-		    (e = vg_conf_next_entry(sec, e)) != NULL) {
-			if (strcmp(vg_conf_entry_key(e), "speed") == 0) {
-				d = strtod(vg_conf_entry_value(e), &end);
-				v = *end == '\0' ? json_object_new_double(d) :
-				    json_object_new_string(
-				    vg_conf_entry_value(e));
-			} else
-				v = json_object_new_string(
-				    vg_conf_entry_value(e));
-			json_object_object_add(task, vg_conf_entry_key(e), v);
+		/* Every [task.NAME] section: a repeated one adds to it. */
+		while (conf != NULL &&
+		    (sec = th_conf_next_named(conf, sec, secname)) != NULL) {
+			found = 1;
+			e = NULL;
+			while ((e = vg_conf_next_entry(sec, e)) != NULL) {
+				if (strcmp(vg_conf_entry_key(e),
+				    "speed") == 0) {
+					d = strtod(vg_conf_entry_value(e),
+					    &end);
+					v = *end == '\0' ?
+					    json_object_new_double(d) :
+					    json_object_new_string(
+					    vg_conf_entry_value(e));
+				} else
+					v = json_object_new_string(
+					    vg_conf_entry_value(e));
+				json_object_object_add(task,
+				    vg_conf_entry_key(e), v);
+			}
 		}
-		if (sec != NULL && !json_object_object_get_ex(task, "type",
-		    NULL))
+		if (!found || !json_object_object_get_ex(task, "type", NULL))
 			json_object_object_add(task, "type",
 			    json_object_new_string(name));
 	}
@@ -1141,30 +1160,37 @@ config_str(struct vg_conf *conf, const char *key, const char *dflt)
 static int
 config_routes(struct vg_conf *conf, struct th_conf *c)
 {
-	const struct vg_conf_section *sec;
-	const struct vg_conf_entry *e = NULL;
+	const struct vg_conf_section *sec = NULL;
+	const struct vg_conf_entry *e;
 	char err[TH_ERR_MAX], *task;
 
-	if ((sec = vg_conf_section(conf, "routes")) == NULL)
-		return (0);
-	while ((e = vg_conf_next_entry(sec, e)) != NULL) {
-		if (!twilio_e164_valid(vg_conf_entry_key(e))) {
-			vg_log(VG_LOG_ERROR, "%s:%d: route \"%s\" is not an "
-			    "E.164 number", vg_conf_entry_file(e),
-			    vg_conf_entry_line(e), vg_conf_entry_key(e));
-			return (-1);
+	/* Every [routes] section: a repeated one adds to it. */
+	while ((sec = th_conf_next_named(conf, sec, "routes")) != NULL) {
+		e = NULL;
+		while ((e = vg_conf_next_entry(sec, e)) != NULL) {
+			if (!twilio_e164_valid(vg_conf_entry_key(e))) {
+				vg_log(VG_LOG_ERROR, "%s:%d: route \"%s\" is "
+				    "not an E.164 number",
+				    vg_conf_entry_file(e),
+				    vg_conf_entry_line(e),
+				    vg_conf_entry_key(e));
+				return (-1);
+			}
+			if ((task = th_task_resolve(conf,
+			    vg_conf_entry_value(e), err, sizeof(err))) ==
+			    NULL) {
+				vg_log(VG_LOG_ERROR, "%s:%d: %s",
+				    vg_conf_entry_file(e),
+				    vg_conf_entry_line(e), err);
+				return (-1);
+			}
+			c->routes = vg_xrealloc(c->routes, (c->nroutes + 1) *
+			    sizeof(*c->routes));
+			c->routes[c->nroutes].number =
+			    vg_xstrdup(vg_conf_entry_key(e));
+			c->routes[c->nroutes].task = task;
+			c->nroutes++;
 		}
-		if ((task = th_task_resolve(conf, vg_conf_entry_value(e), err,
-		    sizeof(err))) == NULL) {
-			vg_log(VG_LOG_ERROR, "%s:%d: %s", vg_conf_entry_file(e),
-			    vg_conf_entry_line(e), err);
-			return (-1);
-		}
-		c->routes = vg_xrealloc(c->routes, (c->nroutes + 1) *
-		    sizeof(*c->routes));
-		c->routes[c->nroutes].number = vg_xstrdup(vg_conf_entry_key(e));
-		c->routes[c->nroutes].task = task;
-		c->nroutes++;
 	}
 	return (0);
 }
