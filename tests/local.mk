@@ -246,3 +246,13 @@ EXTRA_DIST += tests/e2e/deploy_files.sh
 # the Node client against it, a call through the daemon to its demo ----
 TESTS += tests/e2e/sim_realtime.sh
 EXTRA_DIST += tests/e2e/sim_realtime.sh
+
+# ---- the web page end to end in headless Chromium (Debian's chromium,
+# playwright-core from tests/package.json): login, live calls from
+# voicegate-sim, transcripts and interruptions through realtime_openai and
+# the fake Realtime server, placing a call through the fake Twilio REST API,
+# feed reconnect. Skipped only when node or chromium is missing.
+# Screenshots: tests/e2e/artifacts/ in the build tree. ----
+TESTS += tests/e2e/ui_browser.sh
+EXTRA_DIST += tests/e2e/ui_browser.sh tests/e2e/ui_browser.mjs
+CLEANFILES += tests/e2e/artifacts/*.png tests/e2e/artifacts/*.jsonl

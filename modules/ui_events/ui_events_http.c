@@ -84,12 +84,16 @@ static const char *const ui_builtin_voices[] = {
 
 /* ---- helpers ---- */
 
-/* Headers every answer of ours carries. */
+/*
+ * Headers every answer of ours carries. Referrer-Policy same-origin, not
+ * no-referrer: under no-referrer browsers send "Origin: null" with the
+ * login form's POST, which the same-origin check must refuse.
+ */
 static void
 ui_common_headers(struct vg_http_req *req)
 {
 	vg_http_add_header(req, "X-Content-Type-Options", "nosniff");
-	vg_http_add_header(req, "Referrer-Policy", "no-referrer");
+	vg_http_add_header(req, "Referrer-Policy", "same-origin");
 	vg_http_add_header(req, "X-Frame-Options", "DENY");
 }
 

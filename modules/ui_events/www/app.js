@@ -177,6 +177,9 @@
     c.row.setAttribute("data-ended", c.ended ? "true" : "false");
     c.row.setAttribute("aria-selected",
       state.selected === c.call_id ? "true" : "false");
+    if (state.selected === c.call_id) {
+      $("transcript-call").textContent = `${c.from || "?"} → ${c.to || "?"}`;
+    }
     tickCall(c);
     updateCount();
   }
@@ -227,7 +230,8 @@
         c.call_id === id ? "true" : "false");
     }
     const c = state.calls.get(id);
-    $("transcript-call").textContent = c ? `${c.from} → ${c.to}` : "";
+    $("transcript-call").textContent = c
+      ? `${c.from || "?"} → ${c.to || "?"}` : "";
     $("export-json").disabled = !c;
     $("export-text").disabled = !c;
     const box = $("transcript");
@@ -267,7 +271,9 @@
       addNode(c, entry);
     }
     if (entry.final && !final) return;  // a late partial: keep the final
-    entry.text = ev.text || "";
+    // An empty final after partials (an agent turn cut by the caller: the
+    // provider drops its transcript at truncation) keeps what was shown.
+    if (!(final && !ev.text && entry.text)) entry.text = ev.text || "";
     entry.final = final;
     entry.node.setAttribute("data-final", final ? "true" : "false");
     entry.node.querySelector(".text").textContent = entry.text;
@@ -713,8 +719,9 @@
             : "");
         $("call-result").setAttribute("data-ok", "true");
         if (r.data && r.data.call_id) {
+          // call.created may have come first: keep the from it gave
           const c = callOf(r.data.call_id, { direction: "outbound",
-            to: req.to, from: req.from || "" });
+            to: req.to, from: req.from || undefined });
           c.task_type = c.task_type || req.task.type;
           renderCall(c);
           select(c.call_id);
