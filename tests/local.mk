@@ -256,3 +256,17 @@ EXTRA_DIST += tests/e2e/sim_realtime.sh
 TESTS += tests/e2e/ui_browser.sh
 EXTRA_DIST += tests/e2e/ui_browser.sh tests/e2e/ui_browser.mjs
 CLEANFILES += tests/e2e/artifacts/*.png tests/e2e/artifacts/*.jsonl
+
+# ---- realtime_openai end to end (issue 4): the real daemon with
+# twilio_http, media_ws, realtime_openai and the twilio_bus test module,
+# the fake Realtime server (one script per call), the fake Twilio REST API
+# and voicegate-sim as the caller: session.update, greeting, audio both
+# ways, transcripts, barge-in, tools, errors, reconnect, end_call (needs
+# node; skipped only when it is missing) ----
+TESTS += tests/e2e/realtime.sh
+EXTRA_DIST += tests/e2e/realtime.sh
+
+# ---- voicegate-sim --realtime-server: the Realtime stand-in's self-test,
+# the Node client against it, a call through the daemon to its demo ----
+TESTS += tests/e2e/sim_realtime.sh
+EXTRA_DIST += tests/e2e/sim_realtime.sh

@@ -4,7 +4,9 @@
  * control event as another module would (call.hangup, audio.clear...);
  * "e2e events" lists the call.*, media.* and audio.marked/played events
  * seen since load, one "TYPE CALL_ID PAYLOAD" line each (--json: an
- * array). Core thread only, like every module.
+ * array); for tests/e2e/realtime.sh also what the AI side publishes
+ * (transcript.*, agent.*, tool.*, usage). Core thread only, like every
+ * module.
  */
 #include "config.h"
 
@@ -20,11 +22,12 @@
 
 static const char *const e2e_patterns[] = {
 	"call.*", "media.*", "audio.marked", "audio.played",
+	"transcript.*", "agent.*", "tool.*", "usage",
 };
 
 static struct {
 	struct vg_module	*self;
-	struct vg_sub		*subs[4];
+	struct vg_sub		*subs[VG_NELEM(e2e_patterns)];
 	char			*lines[E2E_MAX_EVENTS];
 	size_t			 n;
 } g;
