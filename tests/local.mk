@@ -242,11 +242,6 @@ EXTRA_DIST += tests/e2e/fake_realtime.sh tests/fakes/realtime.mjs \
 TESTS += tests/e2e/deploy_files.sh
 EXTRA_DIST += tests/e2e/deploy_files.sh
 
-# ---- voicegate-sim --realtime-server: the Realtime stand-in's self-test,
-# the Node client against it, a call through the daemon to its demo ----
-TESTS += tests/e2e/sim_realtime.sh
-EXTRA_DIST += tests/e2e/sim_realtime.sh
-
 # ---- the web page end to end in headless Chromium (Debian's chromium,
 # playwright-core from tests/package.json): login, live calls from
 # voicegate-sim, transcripts and interruptions through realtime_openai and
