@@ -433,7 +433,10 @@ ws_release_owner(struct vg_module *mod)
 		if (conn->mod != mod || conn->released)
 			continue;
 		conn->released = 1;
-		count++;
+		/* One the module closed itself is not left behind: only its
+		 * on_close is still to come, and is dropped. */
+		if (!conn->closing)
+			count++;
 		rc = net_running() ? 0 : -1;
 		if (!conn->closing) {
 			conn->closing = 1;

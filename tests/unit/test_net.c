@@ -956,6 +956,28 @@ t_release_owner(void)
 	vg_net_stop();
 }
 
+/* A connection the module closed itself before unloading is not counted
+ * as left behind, and its late on_close never reaches the module. */
+static void
+t_release_after_close(void)
+{
+	struct wsrec srv = { 0 }, cli = { 0 };
+
+	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &w_handlers, &srv) == 0);
+	VG_CHECK(client("/a/ws", NULL, &cli) != NULL);
+	VG_CHECK(pump_until(w_opened, &srv));
+	VG_CHECK(srv.conn != NULL);
+	vg_ws_close(srv.conn, VG_WS_CLOSE_GOING_AWAY, "unloading");
+	vg_ws_unendpoint(&mod_a, "/a/ws");
+	VG_CHECK_INT(vg_net_release_owner(&mod_a), 0);
+	VG_CHECK(pump_until(w_closed, &cli));
+	pump_ms(50);
+	VG_CHECK_INT(srv.closes, 0);
+	vg_net_release_owner(&mod_b);
+	vg_net_stop();
+}
+
 /* Messages for ids that are gone are dropped quietly, both ways. */
 static void
 t_stale_id(void)
@@ -1135,6 +1157,7 @@ static const struct vg_test cases[] = {
 	{ "net/ws_oversize_1009",		t_oversize_message },
 	{ "net/ws_slow_reader_1008",		t_slow_reader },
 	{ "net/release_owner",			t_release_owner },
+	{ "net/release_owner_after_own_close",	t_release_after_close },
 	{ "net/stale_ids_dropped",		t_stale_id },
 	{ "net/start_twice_and_busy_port",	t_listen_fails },
 	{ "net/stop_accepting",			t_stop_accepting },
