@@ -19,6 +19,8 @@
 #   benign   response_cancel_not_active does not end the call
 #   drop     the socket is cut: reconnect, session.update again with the
 #            conversation so far, the apology heard
+#   expire   session_expired: a fresh session with the conversation, no
+#            greeting, no apology, caller audio goes on
 #   end_call an outbound call (preset with overrides): end_call, the
 #            goodbye heard in full, then Status=completed at Twilio
 # After every call: one Realtime connection (two for drop), zero violations
@@ -684,6 +686,39 @@ check "drop/reconnect_logged" grep -q "WARN.*$CID.*Realtime socket closed" \
     "$LOG"
 check "drop/apology_transcript" ev_has \
     "^transcript\.final $CID \{\"speaker\":\"agent\",.*\"text\":\"$APOLOGY\"\}$"
+
+# =====================================================================
+# expire: the server ends the session (session_expired, close 1001): a
+# fresh one carries the conversation over, the caller notices nothing.
+# =====================================================================
+scenario '[
+ {"on": "response.create", "do": [{"respond": {"text": "'"$HELLO"'",
+  "audio_ms": 400}}]},
+ {"after_ms": 800, "do": [{"expire_session": true}]}]' '[]'
+sim --duration 2.5 --tone 440 --record "$T/expire.raw"
+after_call expire 2
+G="$T/expire.json"
+CID=$(sim_cid)
+events "$CID"
+check "expire/first_expired" js "$G" "
+    const c = j.connections[0];
+    c.closed_by_script === 'expire_session' && c.closed.code === 1001"
+check "expire/error_published_not_benign" ev_has \
+    "^agent\.error $CID \{\"code\":\"session_expired\",.*\"benign\":false\}$"
+check "expire/renewed_with_the_conversation" js "$G" "
+    const a = j.connections[0].received[0].session;
+    const b = j.connections[1].received[0].session;
+    j.connections[1].session_updates === 1 &&
+    b.instructions.startsWith(a.instructions) &&
+    b.instructions.includes('do not greet again') &&
+    b.instructions.includes('Agent: $HELLO')"
+check "expire/no_new_greeting_no_apology" js "$G" "
+    !j.connections[1].received.some((e) => e.type === 'response.create') &&
+    fs.statSync('$T/expire.raw').size === 3200"
+check "expire/caller_audio_goes_on" js "$G" "
+    const c = j.connections[1];
+    c.audio_in.ms >= 500 && c.audio_in.before_session_update === 0 &&
+    Math.abs(j.connections[0].audio_in.ms + c.audio_in.ms - 2500) <= 40"
 
 # =====================================================================
 # end_call: an outbound call with a task (preset, overrides, context);
