@@ -60,48 +60,6 @@ export TWILIO_ACCOUNT_SID=$ACC TWILIO_AUTH_TOKEN=$TOK \
 
 # ---- helpers ----
 
-# js FILE EXPR: EXPR (JavaScript; the parsed JSON of FILE is `j`, and
-# `sha(path)` the SHA-256 of a file) is true.
-js() {
-	node -e '
-		const fs = require("fs");
-		const sha = (p) => require("crypto").createHash("sha256")
-		    .update(fs.readFileSync(p)).digest("hex");
-		const j = JSON.parse(fs.readFileSync(process.argv[1]));
-		let ok;
-		try { ok = eval(process.argv[2]); } catch (e) { ok = false;
-		    console.error("  " + e.message); }
-		if (!ok) console.error("  " + process.argv[2].trim() +
-		    "\n  is false in " + JSON.stringify(j).slice(0, 1500));
-		process.exit(ok ? 0 : 1);' "$1" "$2"
-}
-
-# jget FILE EXPR: print EXPR of the parsed JSON `j` of FILE.
-jget() {
-	node -e '
-		const fs = require("fs");
-		const j = JSON.parse(fs.readFileSync(process.argv[1]));
-		console.log(eval(process.argv[2]));' "$1" "$2" 2>/dev/null
-}
-
-# free_port: print a loopback TCP port that is free now.
-free_port() {
-	node -e 'const s = require("net").createServer();
-		s.listen(0, "127.0.0.1", () => {
-			console.log(s.address().port); s.close(); });'
-}
-
-# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	"$@"
-}
-
 # start_fake NAME SCRIPT ARGS...: start a Node fake; sets FAKE_PORT and
 # FAKE_PID.
 start_fake() {
@@ -183,14 +141,6 @@ sim_ok() {
 	grep -q '"ok":1,"failed":0,"protocol_errors":0' "$T/sim" && return 0
 	cat "$T/sim" "$T/sim.err" >&2
 	return 1
-}
-
-# calls_json FILE / no_calls: the daemon's active calls.
-calls_json() {
-	ctl --json calls show >"$1"
-}
-no_calls() {
-	calls_json "$T/calls" && js "$T/calls" "j.calls.length === 0"
 }
 
 # events CID: the events twilio_bus saw for call CID into $T/ev.
@@ -473,15 +423,17 @@ check "barge/one_truncate_ok" js "$G" "
     const t = j.connections[0].truncations;
     t.length === 1 && t[0].ok &&
     t[0].item_id === j.connections[0].responses[0].items[0].id"
+# About 1.2 s in (§6.7); the lower bound leaves room for a loaded machine
+# starting playback late: the exact check is against what was heard, below.
 check "barge/audio_end_ms_about_1200" js "$G" "
     const t = j.connections[0].truncations[0];
-    t.audio_end_ms >= 1100 && t.audio_end_ms <= 1400 &&
+    t.audio_end_ms >= 900 && t.audio_end_ms <= 1400 &&
     t.audio_end_ms <= t.item_audio_ms"
 # What the caller heard (the recording, cut by the clear) matches it.
 check "barge/truncate_matches_heard" js "$G" "
     const heard = fs.statSync('$T/barge.raw').size / 8;
     const t = j.connections[0].truncations[0];
-    heard >= 1100 && heard <= 1450 &&
+    heard >= 900 && heard <= 1450 &&
     Math.abs(heard - t.audio_end_ms) <= 150"
 echo "     (barge: audio_end_ms $(jget "$G" \
     "j.connections[0].truncations[0].audio_end_ms"), heard $(($(wc -c \
@@ -529,10 +481,14 @@ check "late/leaked_deltas_not_forwarded" js "$G" "
 	.audio_bytes === before"
 check "late/dropped_logged" grep -q "$CID.*2 late audio deltas dropped" "$LOG"
 check "late/caller_got_one_clear" js "$T/sim" "j.per_call[0].clears === 1"
+# The truncation matches what the caller heard (marks every 100 ms, plus
+# the 50 ms cushion), however late a loaded machine started playback.
 check "late/truncate_within_item" js "$G" "
+    const heard = fs.statSync('$T/late.raw').size / 8;
     const t = j.connections[0].truncations;
-    t.length === 1 && t[0].ok && t[0].audio_end_ms >= 1100 &&
-    t[0].audio_end_ms <= 1400 && t[0].audio_end_ms <= t[0].item_audio_ms"
+    t.length === 1 && t[0].ok && t[0].audio_end_ms >= 900 &&
+    t[0].audio_end_ms <= 1400 && t[0].audio_end_ms <= t[0].item_audio_ms &&
+    Math.abs(heard - t[0].audio_end_ms) <= 150"
 echo "     (late: audio_end_ms $(jget "$G" \
     "j.connections[0].truncations[0].audio_end_ms"), heard $(($(wc -c \
     <"$T/late.raw") / 8)) ms)"
