@@ -22,36 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_node OUTFILE SCRIPT ARGS...: start a node server that prints
-# "listening on PORT"; sets STARTED_PID and STARTED_PORT (10 s at most).
-start_node() {
-	out=$1; shift
-	node "$@" >"$out" 2>&1 &
-	STARTED_PID=$!
-	STARTED_PORT=
-	for _ in $(seq 1 100); do
-		STARTED_PORT=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' \
-		    "$out")
-		[ -n "$STARTED_PORT" ] && return 0
-		kill -0 "$STARTED_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "$* did not start:" >&2
-	cat "$out" >&2
-	return 1
-}
-
-# js FILE EXPR: EXPR (JavaScript, the parsed JSON of FILE is `j`) is true.
-js() {
-	node -e '
-		const j = JSON.parse(require("fs").readFileSync(process.argv[1]));
-		let ok;
-		try { ok = eval(process.argv[2]); } catch (e) { ok = false; }
-		if (!ok) console.error("  " + process.argv[2] + " is false in " +
-		    JSON.stringify(j).slice(0, 600));
-		process.exit(ok ? 0 : 1);' "$1" "$2"
-}
-
 # api METHOD PATH [CURL-ARGS...]: a request to the fake with the right
 # credentials; the body goes to $B, the status to $CODE.
 B="$E2E_DIR/body.json"

@@ -109,3 +109,78 @@ e2e_finish() {
 	echo "$E2E_PASSED passed, $E2E_FAILED failed"
 	[ "$E2E_FAILED" -eq 0 ]
 }
+
+# ---- helpers for the tests that use node (tests/fakes/) ----
+
+# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds;
+# the last try's output is shown.
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	"$@"
+}
+
+# free_port: print a loopback TCP port that is free now.
+free_port() {
+	node -e 'const s = require("net").createServer();
+		s.listen(0, "127.0.0.1", () => {
+			console.log(s.address().port); s.close(); });'
+}
+
+# js FILE EXPR: EXPR (JavaScript; the parsed JSON of FILE is `j`, `fs` is
+# node:fs and `sha(path)` the SHA-256 of a file) is true; else says why.
+js() {
+	node -e '
+		const fs = require("fs");
+		const sha = (p) => require("crypto").createHash("sha256")
+		    .update(fs.readFileSync(p)).digest("hex");
+		const j = JSON.parse(fs.readFileSync(process.argv[1]));
+		let ok;
+		try { ok = eval(process.argv[2]); } catch (e) { ok = false;
+		    console.error("  " + e.message); }
+		if (!ok) console.error("  " + process.argv[2].trim() +
+		    "\n  is false in " + JSON.stringify(j).slice(0, 1500));
+		process.exit(ok ? 0 : 1);' "$1" "$2"
+}
+
+# jget FILE EXPR: print EXPR of the parsed JSON `j` of FILE.
+jget() {
+	node -e '
+		const fs = require("fs");
+		const j = JSON.parse(fs.readFileSync(process.argv[1]));
+		console.log(eval(process.argv[2]));' "$1" "$2" 2>/dev/null
+}
+
+# start_node OUTFILE SCRIPT ARGS...: a node server that prints "listening
+# on PORT" (the fakes); sets STARTED_PID and STARTED_PORT (10 s at most).
+start_node() {
+	out=$1; shift
+	node "$@" >"$out" 2>&1 &
+	STARTED_PID=$!
+	STARTED_PORT=
+	for _ in $(seq 1 100); do
+		STARTED_PORT=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' \
+		    "$out")
+		[ -n "$STARTED_PORT" ] && return 0
+		kill -0 "$STARTED_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "$* did not start:" >&2
+	cat "$out" >&2
+	return 1
+}
+
+# calls_json FILE: "voicegatectl --json calls show" into FILE.
+calls_json() {
+	ctl --json calls show >"$1"
+}
+
+# no_calls: the daemon has no active call.
+no_calls() {
+	calls_json "$E2E_DIR/calls.json" &&
+	    js "$E2E_DIR/calls.json" "j.calls.length === 0"
+}

@@ -24,17 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	"$@"
-}
-
 # port_of FILE: the port a "listening on PORT" line in FILE names.
 port_of() {
 	sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$1" | head -n 1

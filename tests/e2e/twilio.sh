@@ -46,44 +46,6 @@ export TWILIO_ACCOUNT_SID=$ACC TWILIO_AUTH_TOKEN=$TOK \
 
 # ---- helpers ----
 
-# js FILE EXPR: EXPR (JavaScript; the parsed JSON of FILE is `j`) is true.
-js() {
-	node -e '
-		const fs = require("fs");
-		const j = JSON.parse(fs.readFileSync(process.argv[1]));
-		let ok;
-		try { ok = eval(process.argv[2]); } catch (e) { ok = false; }
-		if (!ok) console.error("  " + process.argv[2].trim() +
-		    "\n  is false in " + JSON.stringify(j).slice(0, 1500));
-		process.exit(ok ? 0 : 1);' "$1" "$2"
-}
-
-# jget FILE EXPR: print EXPR of the parsed JSON `j` of FILE.
-jget() {
-	node -e '
-		const fs = require("fs");
-		const j = JSON.parse(fs.readFileSync(process.argv[1]));
-		console.log(eval(process.argv[2]));' "$1" "$2" 2>/dev/null
-}
-
-# free_port: print a loopback TCP port that is free now.
-free_port() {
-	node -e 'const s = require("net").createServer();
-		s.listen(0, "127.0.0.1", () => {
-			console.log(s.address().port); s.close(); });'
-}
-
-# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	"$@"
-}
-
 # daemon PUBLIC_URL LISTEN: configure (sample files) and start a daemon;
 # sets E2E_PORT and PUB. The module folder holds the build's three modules
 # and the test module twilio_bus.
@@ -187,16 +149,6 @@ ctl_quiet() {
 	ctl "$@" >"$T/ctl.quiet" 2>&1 && return 0
 	cat "$T/ctl.quiet" >&2
 	return 1
-}
-
-# calls_json FILE: "voicegatectl --json calls show" into FILE.
-calls_json() {
-	ctl --json calls show >"$1"
-}
-
-# no_calls: the daemon has no active call.
-no_calls() {
-	calls_json "$T/calls" && js "$T/calls" "j.calls.length === 0"
 }
 
 # call_state ID STATE: the daemon shows call ID in STATE.

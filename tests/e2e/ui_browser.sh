@@ -53,25 +53,6 @@ trap cleanup EXIT
 export TWILIO_ACCOUNT_SID=$ACC TWILIO_AUTH_TOKEN=$TOK \
     TWILIO_FROM_NUMBER=$FROM VOICEGATE_API_KEY=$KEY OPENAI_API_KEY=$OAKEY
 
-# start_node OUTFILE SCRIPT ARGS...: a node server that prints "listening
-# on PORT"; sets STARTED_PID and STARTED_PORT (10 s at most).
-start_node() {
-	out=$1; shift
-	node "$@" >"$out" 2>&1 &
-	STARTED_PID=$!
-	STARTED_PORT=
-	for _ in $(seq 1 100); do
-		STARTED_PORT=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' \
-		    "$out")
-		[ -n "$STARTED_PORT" ] && return 0
-		kill -0 "$STARTED_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "$* did not start:" >&2
-	cat "$out" >&2
-	return 1
-}
-
 # ---- the fakes ----
 if ! start_node "$T/fake_twilio.out" "$FAKES/twilio_rest.mjs" --port 0 \
     --account "$ACC" --token "$TOK" --max-lifetime 300; then
