@@ -265,3 +265,14 @@ EXTRA_DIST += tests/e2e/realtime.sh
 # the Node client against it, a call through the daemon to its demo ----
 TESTS += tests/e2e/sim_realtime.sh
 EXTRA_DIST += tests/e2e/sim_realtime.sh
+
+# ---- the acceptance suite (issue 6): the prototype's success criteria
+# against the daemon with every module of the sample configuration, set up
+# from the environment as a user does, the fake Twilio REST API, the strict
+# fake Realtime server, voicegate-sim as the caller and a UI client on the
+# feed: health, 101 upgrade, a signed inbound call where the agent speaks
+# first, an outbound call via the API, transcripts in order at the UI
+# client, an interruption, hang-up by the caller and by the agent, zero
+# violations, a clean log (needs node; skipped only when it is missing) ----
+TESTS += tests/e2e/acceptance.sh
+EXTRA_DIST += tests/e2e/acceptance.sh tests/e2e/acceptance_feed.mjs
