@@ -346,15 +346,19 @@ check "transcripts/no_audio_on_the_feed" feed "
 # ---- 5. the interruption ----
 check "interruption/clear_at_the_caller" js "$T/sim" \
     "j.per_call[0].clears === 1"
+# The caller cut in about 1.2 s into a 3 s answer (later playback on a
+# loaded machine makes it less): the rest was never heard.
 check "interruption/agent_cut_off" js "$T/rt1.json" "
-    const heard = fs.statSync('$T/inbound.raw').size / 8;
+    const heard = fs.statSync('$T/inbound.raw').size / 8 - 1000;
     const it = j.connections[0].responses[1].items[0];
-    heard >= 1000 + 900 && heard <= 1000 + 1700 && it.audio_ms === 3000"
+    it.audio_ms === 3000 && heard >= 500 && heard <= 1700"
+# Within the mark resolution (100 ms) and the 50 ms cushion.
 check "interruption/truncated_at_what_was_heard" js "$T/rt1.json" "
+    const heard = fs.statSync('$T/inbound.raw').size / 8 - 1000;
     const t = j.connections[0].truncations;
     const it = j.connections[0].responses[1].items[0];
     t.length === 1 && t[0].ok && t[0].item_id === it.id &&
-    t[0].audio_end_ms >= 900 && t[0].audio_end_ms <= 1700"
+    Math.abs(heard - t[0].audio_end_ms) <= 150"
 echo "     (interruption: heard $(( $(wc -c <"$T/inbound.raw") / 8 - 1000 ))" \
     "ms of the answer, truncated at $(jget "$T/rt1.json" \
     "j.connections[0].truncations[0].audio_end_ms") ms)"
@@ -484,7 +488,7 @@ check "hangup_agent/twilio_status_completed" js "$T/req2.json" "
     r[0].response.status === 200"
 check "hangup_agent/stream_ended_by_daemon" js "$T/sim" "
     j.per_call[0].frames_sent < 8 * 50"
-check "hangup_agent/hangup_at_feed" feed "
+check "hangup_agent/hangup_at_feed" feed_wait 3 "
     ev('$OCID', 'call.hangup').length === 1"
 check "hangup_agent/call_ended_at_feed" feed_wait 3 "
     const e = ev('$OCID', 'call.ended');
