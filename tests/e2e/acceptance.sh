@@ -97,7 +97,7 @@ feed() {
 # feed_wait SECONDS EXPR: wait until feed EXPR holds.
 feed_wait() {
 	s=$1; shift
-	FEED_VERBOSE= wait_for "$s" feed "$@" || FEED_VERBOSE=1 feed "$@"
+	FEED_VERBOSE='' wait_for "$s" feed "$@" || FEED_VERBOSE=1 feed "$@"
 }
 
 # feed_get EXPR: print EXPR over the feed's messages.
@@ -284,7 +284,6 @@ sim --from "$CALLER" --to "$FROM" --duration 5 --tone 300 \
     --record "$T/inbound.raw"
 check "inbound/caller_ok" sim_ok
 rt_log "$T/rt1.json"
-SID1=$(jget "$T/sim" "j.per_call[0].call_sid")
 CID1=$(feed_get "f.find((m) => m.type === 'call.created' &&
     m.from === '$CALLER').call_id")
 check "inbound/call_created_at_feed" feed "
