@@ -38,6 +38,7 @@
 #define ACCOUNT		"AC00000000000000000000000000000001"
 #define API_KEY		"test-api-key-7f3c9a1e"
 #define PUBLIC		"https://voice.example.com"
+#define SHARED		"https://calls.example.com"	/* webhook_url */
 #define FROM_NUMBER	"+15005550006"
 #define ROUTED_NUMBER	"+15005550010"
 #define ROUTED_NUMBER2	"+15005550011"	/* in a second [routes] */
@@ -541,7 +542,8 @@ bring_up(void)
 		return (-1);
 	fprintf(f, "[twilio]\naccount_sid = %s\nauth_token = %s\n"
 	    "from_number = %s\napi_base_url = http://127.0.0.1:%d/\n"
-	    "api_key = %s\nrequest_timeout = 1\ndefault_task = {\"type\":"
+	    "api_key = %s\nrequest_timeout = 1\n"
+	    "webhook_url = " SHARED "/\ndefault_task = {\"type\":"
 	    "\"default\"}\n[routes]\n%s => survey\n[task.survey]\n"
 	    "prompt = Ask three questions.\nspeed = 1.1\n"
 	    /* Repeated sections add to the first (as an #include would). */
@@ -659,15 +661,15 @@ form_body(const struct twilio_param *p, size_t n)
 	return (out);
 }
 
-/* POST a webhook to PATH with P, signed (SIGN) over the public URL. */
+/* POST a webhook to PATH with P, signed (SIGN) over BASE + PATH. */
 static int
-webhook(const char *path, const struct twilio_param *p, size_t n, int sign,
-    struct resp *r)
+webhook_at(const char *base, const char *path, const struct twilio_param *p,
+    size_t n, int sign, struct resp *r)
 {
 	char sig[TWILIO_SIG_LEN + 1], hdr[128], *url, *body;
 	int rc;
 
-	url = vg_asprintf("%s%s", PUBLIC, path);
+	url = vg_asprintf("%s%s", base, path);
 	twilio_sig_compute(TOKEN, url, p, n, sig);
 	if (sign == 2)
 		sig[3] ^= 1;		/* tampered */
@@ -678,6 +680,14 @@ webhook(const char *path, const struct twilio_param *p, size_t n, int sign,
 	free(body);
 	free(url);
 	return (rc);
+}
+
+/* POST a webhook to PATH with P, signed (SIGN) over the public URL. */
+static int
+webhook(const char *path, const struct twilio_param *p, size_t n, int sign,
+    struct resp *r)
+{
+	return (webhook_at(PUBLIC, path, p, n, sign, r));
 }
 
 /* The parameters of an incoming call webhook for SID to TO. */
@@ -809,6 +819,30 @@ t_incoming_bad_signature(void)
 	VG_CHECK_INT(http_do("POST", "/twilio/incoming-call", NULL,
 	    "application/x-www-form-urlencoded", "a=%zz", &r), 0);
 	VG_CHECK_INT(r.status, 400);
+}
+
+/* Several instances behind one name: a webhook signed for the shared
+ * webhook_url is accepted, one signed for any other host is not. */
+static void
+t_incoming_shared_url(void)
+{
+	struct twilio_param p[7];
+	struct resp r;
+
+	if (bring_up() == -1)
+		return;
+	incoming_params(p, "CA00000000000000000000000000000041",
+	    "+15005550099");
+	VG_CHECK_INT(webhook_at(SHARED, "/twilio/incoming-call", p, 7, 1, &r),
+	    0);
+	VG_CHECK_INT(r.status, 200);
+	incoming_params(p, "CA00000000000000000000000000000042",
+	    "+15005550099");
+	VG_CHECK_INT(webhook_at("https://other.example.com",
+	    "/twilio/incoming-call", p, 7, 1, &r), 0);
+	VG_CHECK_INT(r.status, 403);
+	VG_CHECK(vg_call_find_by("call_sid",
+	    "CA00000000000000000000000000000042") == NULL);
 }
 
 /* ---- the outbound API ---- */
@@ -1381,6 +1415,7 @@ static const struct vg_test cases[] = {
 	    t_incoming_repeated_sections },
 	{ "webhook/retry_same_twiml_replay_403", t_incoming_retry_replay },
 	{ "webhook/bad_signature_403", t_incoming_bad_signature },
+	{ "webhook/shared_webhook_url", t_incoming_shared_url },
 	{ "api/outbound_201_exact_request", t_outbound_ok },
 	{ "api/outbound_invalid_400", t_outbound_invalid },
 	{ "api/outbound_task_checked_by_agents", t_outbound_agents },

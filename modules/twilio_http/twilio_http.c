@@ -41,6 +41,7 @@ struct th_conf {
 	char		*api_base_url;
 	char		*api_key;
 	char		*greeting;
+	char		*webhook_url;	/* shared webhook base, "" if none */
 	char		*default_task;	/* JSON text */
 	int		 validate;
 	long long	 timeout_s;
@@ -799,6 +800,15 @@ th_webhook_check(struct vg_http_req *req, struct twilio_form *form)
 	    form->n, sig, why, sizeof(why)) == -1;
 	free(url);
 	free(base);
+	/* Several instances behind one name: the number's webhook is signed
+	 * for that shared name, our own callbacks for our public URL. */
+	if (bad && *g.conf.webhook_url != '\0') {
+		url = vg_asprintf("%s%s%s%s", g.conf.webhook_url,
+		    vg_http_req_path(req), *q != '\0' ? "?" : "", q);
+		bad = twilio_sig_validate(g.conf.auth_token, url,
+		    form->params, form->n, sig, why, sizeof(why)) == -1;
+		free(url);
+	}
 	if (bad) {
 		vg_metric_inc(g.m_sig_fail, 1);
 		vg_log(VG_LOG_WARN, "%s from %s refused: %s",
@@ -1143,6 +1153,7 @@ config_free(struct th_conf *c)
 	free(c->api_base_url);
 	free(c->api_key);
 	free(c->greeting);
+	free(c->webhook_url);
 	free(c->default_task);
 	memset(c, 0, sizeof(*c));
 }
@@ -1223,6 +1234,10 @@ config_load(struct th_conf *c)
 		c->api_base_url[--len] = '\0';
 	c->api_key = config_str(conf, "api_key", "");
 	c->greeting = config_str(conf, "greeting", "");
+	c->webhook_url = config_str(conf, "webhook_url", "");
+	len = strlen(c->webhook_url);
+	while (len > 0 && c->webhook_url[len - 1] == '/')
+		c->webhook_url[--len] = '\0';
 	c->validate = 1;
 	c->timeout_s = 10;
 	if (vg_conf_get_bool(conf, "twilio", "validate_signatures",
