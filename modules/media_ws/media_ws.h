@@ -21,6 +21,8 @@ struct json_object;
 #define MWS_CHUNK_MS_MIN	10
 #define MWS_CHUNK_MS_MAX	200
 #define MWS_CHUNK_MAX		(MWS_CHUNK_MS_MAX * 8)
+/* Longest mark name the fast parser copies (longer ones go to json-c). */
+#define MWS_MARK_FAST_MAX	128
 /* Room for one outbound message: base64 of a chunk plus the envelope. */
 #define MWS_OUT_MAX		(((MWS_CHUNK_MAX + 2) / 3) * 4 + 256)
 
@@ -56,8 +58,10 @@ struct mws_msg {
 	const char		*mark_name;
 	/* dtmf */
 	char			 digit;
-	/* the fast path's copy of streamSid (json-c's otherwise) */
+	/* the fast path's copies of streamSid and mark.name (json-c's
+	 * otherwise) */
 	char			 sid_buf[MWS_SID_MAX];
+	char			 mark_buf[MWS_MARK_FAST_MAX];
 };
 
 /* Parse LEN bytes of DATA (borrowed) as one Twilio message into M. Returns

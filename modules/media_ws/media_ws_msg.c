@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -297,22 +298,38 @@ fast_num(const char *s, size_t n, uint64_t *out)
 	return (0);
 }
 
+/* True when the N bytes at S are printable ASCII (a mark name the fast
+ * path copies as it is; anything else is left to json-c). */
+static int
+fast_printable(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return (0);
+	return (1);
+}
+
 /*
- * Parse a media message in the shape Twilio sends, without json-c:
+ * Parse a media or mark message in the shape Twilio sends, without json-c:
  * {"event":"media","sequenceNumber":"3","media":{"track":"inbound",
- * "chunk":"1","timestamp":"5","payload":"..."},"streamSid":"MZ..."}, keys
- * in any order, each at most once, no white space, no escapes, every
- * member valid. Returns 0 with M filled (no root), or -1 for anything else:
- * json-c then parses it and gives the reason, so both paths accept and
- * refuse the same messages.
+ * "chunk":"1","timestamp":"5","payload":"..."},"streamSid":"MZ..."} or
+ * {"event":"mark","sequenceNumber":"4","streamSid":"MZ...","mark":{"name":
+ * "..."}}, keys in any order, each at most once, no white space, no
+ * escapes, every member valid. Returns 0 with M filled (no root), or -1
+ * for anything else: json-c then parses it and gives the reason, so both
+ * paths accept and refuse the same messages.
  */
 static int
 msg_parse_fast(const char *data, size_t len, struct mws_msg *m)
 {
 	const char *p = data, *end = data + len, *k, *v, *sid = NULL;
 	const char *seq = NULL, *ts = NULL, *chunk = NULL, *track = NULL;
+	const char *name = NULL;
 	size_t kn, vn, sidn = 0, seqn = 0, tsn = 0, chunkn = 0, trackn = 0;
-	int ev = 0, media = 0, inner = 0;
+	size_t namen = 0;
+	int ev = 0, media = 0, mark = 0, inner = 0;	/* 1 media, 2 mark */
 
 	if (len < 2 || *p++ != '{')
 		return (-1);
@@ -320,33 +337,45 @@ msg_parse_fast(const char *data, size_t len, struct mws_msg *m)
 		if (fast_str(&p, end, &k, &kn) == -1 || p >= end ||
 		    *p++ != ':')
 			return (-1);
-		if (!inner && FAST_IS(k, kn, "media")) {
-			if (media++ || p >= end || *p++ != '{')
+		if (!inner && (FAST_IS(k, kn, "media") ||
+		    FAST_IS(k, kn, "mark"))) {
+			inner = kn == 5 ? 1 : 2;
+			if ((inner == 1 ? media++ : mark++) || p >= end ||
+			    *p++ != '{')
 				return (-1);
-			inner = 1;
 			continue;
 		}
 		if (fast_str(&p, end, &v, &vn) == -1)
 			return (-1);
-		if (inner && FAST_IS(k, kn, "payload")) {
+		if (inner == 1 && FAST_IS(k, kn, "payload")) {
 			if (m->payload != NULL)
 				return (-1);
 			m->payload = v;
 			m->payload_len = vn;
-		} else if (inner && FAST_IS(k, kn, "timestamp")) {
+		} else if (inner == 1 && FAST_IS(k, kn, "timestamp")) {
 			if (ts != NULL)
 				return (-1);
 			ts = v, tsn = vn;
-		} else if (inner && FAST_IS(k, kn, "chunk")) {
+		} else if (inner == 1 && FAST_IS(k, kn, "chunk")) {
 			if (chunk != NULL)
 				return (-1);
 			chunk = v, chunkn = vn;
-		} else if (inner && FAST_IS(k, kn, "track")) {
+		} else if (inner == 1 && FAST_IS(k, kn, "track")) {
 			if (track != NULL)
 				return (-1);
 			track = v, trackn = vn;
+		} else if (inner == 2 && FAST_IS(k, kn, "name")) {
+			if (name != NULL)
+				return (-1);
+			name = v, namen = vn;
 		} else if (!inner && FAST_IS(k, kn, "event")) {
-			if (ev++ || !FAST_IS(v, vn, "media"))
+			if (ev != 0)
+				return (-1);
+			if (FAST_IS(v, vn, "media"))
+				ev = MWS_EV_MEDIA;
+			else if (FAST_IS(v, vn, "mark"))
+				ev = MWS_EV_MARK;
+			else
 				return (-1);
 		} else if (!inner && FAST_IS(k, kn, "sequenceNumber")) {
 			if (seq != NULL)
@@ -370,19 +399,31 @@ msg_parse_fast(const char *data, size_t len, struct mws_msg *m)
 			break;
 		return (-1);
 	}
-	if (!ev || !media || m->payload == NULL || ts == NULL ||
-	    sid == NULL || sidn >= sizeof(m->sid_buf) ||
-	    fast_num(ts, tsn, &m->timestamp) == -1 ||
-	    (chunk != NULL && fast_num(chunk, chunkn, &m->chunk) == -1) ||
-	    (seq != NULL && fast_num(seq, seqn, &m->seq) == -1) ||
-	    (track != NULL && !FAST_IS(track, trackn, "inbound")))
+	if (sid == NULL || sidn >= sizeof(m->sid_buf) ||
+	    (seq != NULL && fast_num(seq, seqn, &m->seq) == -1))
+		return (-1);
+	if (ev == MWS_EV_MEDIA) {
+		if (!media || mark || m->payload == NULL || ts == NULL ||
+		    fast_num(ts, tsn, &m->timestamp) == -1 ||
+		    (chunk != NULL && fast_num(chunk, chunkn, &m->chunk) == -1) ||
+		    (track != NULL && !FAST_IS(track, trackn, "inbound")))
+			return (-1);
+	} else if (ev == MWS_EV_MARK) {
+		if (!mark || media || name == NULL ||
+		    namen >= sizeof(m->mark_buf) ||
+		    !fast_printable(name, namen))
+			return (-1);
+		memcpy(m->mark_buf, name, namen);
+		m->mark_buf[namen] = '\0';
+		m->mark_name = m->mark_buf;
+	} else
 		return (-1);
 	memcpy(m->sid_buf, sid, sidn);
 	m->sid_buf[sidn] = '\0';
 	if (!mws_sid_ok(m->sid_buf))
 		return (-1);
 	m->stream_sid = m->sid_buf;
-	m->ev = MWS_EV_MEDIA;
+	m->ev = (enum mws_event)ev;
 	return (0);
 }
 
@@ -502,37 +543,60 @@ mws_msg_param(const struct mws_msg *m, const char *name)
 
 /* ---- base64 ---- */
 
-static const char mws_b64_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* The base64 digit of 6-bit value V, and the value of byte C (-1 for a
+ * byte that is not a digit), as constant expressions for the tables. */
+#define B64_CHR(v)	((v) < 26 ? 'A' + (v) : (v) < 52 ? 'a' + (v) - 26 : \
+	(v) < 62 ? '0' + (v) - 52 : (v) == 62 ? '+' : '/')
+#define B64_VAL(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : \
+	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 : \
+	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : (c) == '+' ? 62 : \
+	(c) == '/' ? 63 : -1)
 
-/* The 6-bit value of each byte in base64, or -1 (every other byte). */
-static const int8_t mws_b64_val[256] = {
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
-	-1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
-	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+/* Repeat X(i) for 4, 16, 64, 256 and 4096 consecutive i. */
+#define B64_R4(X, i)	X(i) X((i) + 1) X((i) + 2) X((i) + 3)
+#define B64_R16(X, i)	B64_R4(X, i) B64_R4(X, (i) + 4) B64_R4(X, (i) + 8) \
+	B64_R4(X, (i) + 12)
+#define B64_R64(X, i)	B64_R16(X, i) B64_R16(X, (i) + 16) \
+	B64_R16(X, (i) + 32) B64_R16(X, (i) + 48)
+#define B64_R256(X, i)	B64_R64(X, i) B64_R64(X, (i) + 64) \
+	B64_R64(X, (i) + 128) B64_R64(X, (i) + 192)
+#define B64_R4096(X)	B64_R256(X, 0) B64_R256(X, 256) B64_R256(X, 512) \
+	B64_R256(X, 768) B64_R256(X, 1024) B64_R256(X, 1280) \
+	B64_R256(X, 1536) B64_R256(X, 1792) B64_R256(X, 2048) \
+	B64_R256(X, 2304) B64_R256(X, 2560) B64_R256(X, 2816) \
+	B64_R256(X, 3072) B64_R256(X, 3328) B64_R256(X, 3584) \
+	B64_R256(X, 3840)
+
+/* The two digits of each 12-bit value: encoding takes two look-ups per
+ * three bytes. */
+#define B64_PAIR(i)	{ (char)B64_CHR((i) >> 6), (char)B64_CHR((i) & 63) },
+static const char mws_b64_pairs[4096][2] = { B64_R4096(B64_PAIR) };
+
+/* The value of each byte in each position of a quad, shifted into place;
+ * a byte that is not a digit sets bit 31 instead, so one OR of the four
+ * look-ups both decodes the quad and flags it. */
+#define B64_D(c, sh)	(B64_VAL(c) < 0 ? 0x80000000u : \
+	(uint32_t)B64_VAL(c) << (sh))
+#define B64_D0(c)	B64_D(c, 18),
+#define B64_D1(c)	B64_D(c, 12),
+#define B64_D2(c)	B64_D(c, 6),
+#define B64_D3(c)	B64_D(c, 0),
+static const uint32_t mws_b64_dec[4][256] = {
+	{ B64_R256(B64_D0, 0) },
+	{ B64_R256(B64_D1, 0) },
+	{ B64_R256(B64_D2, 0) },
+	{ B64_R256(B64_D3, 0) },
 };
 
-/* Strict base64 decode: whole quads through the table (a negative value
- * anywhere poisons the OR), the last quad with its padding checked. */
+/* Strict base64 decode: whole quads through the tables (an error anywhere
+ * is kept in BAD and checked once), the last quad with its padding
+ * checked. */
 ssize_t
 mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 {
 	const unsigned char *u = (const unsigned char *)in;
 	size_t i, n = 0, pad = 0;
-	int32_t w;
+	uint32_t w, bad = 0;
 	int v[4], k;
 
 	if (inlen % 4 != 0)
@@ -542,15 +606,15 @@ mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 	if (inlen / 4 * 3 - pad > outsz)
 		return (-1);
 	for (i = 0; i + 4 < inlen; i += 4) {
-		w = mws_b64_val[u[i]] << 18 | mws_b64_val[u[i + 1]] << 12 |
-		    mws_b64_val[u[i + 2]] << 6 | mws_b64_val[u[i + 3]];
-		if ((mws_b64_val[u[i]] | mws_b64_val[u[i + 1]] |
-		    mws_b64_val[u[i + 2]] | mws_b64_val[u[i + 3]]) < 0)
-			return (-1);
+		w = mws_b64_dec[0][u[i]] | mws_b64_dec[1][u[i + 1]] |
+		    mws_b64_dec[2][u[i + 2]] | mws_b64_dec[3][u[i + 3]];
+		bad |= w;
 		out[n++] = (uint8_t)(w >> 16);
 		out[n++] = (uint8_t)(w >> 8);
 		out[n++] = (uint8_t)w;
 	}
+	if (bad & 0x80000000u)
+		return (-1);
 	if (i == inlen)
 		return ((ssize_t)n);
 	for (k = 0; k < 4; k++) {
@@ -558,7 +622,7 @@ mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 			v[k] = 0;
 			continue;
 		}
-		if ((v[k] = mws_b64_val[u[i + k]]) == -1)
+		if ((v[k] = B64_VAL(u[i + k])) == -1)
 			return (-1);
 	}
 	out[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
@@ -577,7 +641,7 @@ mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 	return ((ssize_t)n);
 }
 
-/* Padded base64 encode. */
+/* Padded base64 encode: two digits per look-up. */
 size_t
 mws_b64_encode(const uint8_t *in, size_t len, char *out)
 {
@@ -586,23 +650,22 @@ mws_b64_encode(const uint8_t *in, size_t len, char *out)
 
 	for (i = 0; i + 3 <= len; i += 3) {
 		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[n++] = mws_b64_chars[w >> 18];
-		out[n++] = mws_b64_chars[(w >> 12) & 0x3f];
-		out[n++] = mws_b64_chars[(w >> 6) & 0x3f];
-		out[n++] = mws_b64_chars[w & 0x3f];
+		memcpy(out + n, mws_b64_pairs[w >> 12], 2);
+		memcpy(out + n + 2, mws_b64_pairs[w & 0xfff], 2);
+		n += 4;
 	}
 	if (len - i == 1) {
 		w = (uint32_t)in[i] << 16;
-		out[n++] = mws_b64_chars[w >> 18];
-		out[n++] = mws_b64_chars[(w >> 12) & 0x3f];
-		out[n++] = '=';
-		out[n++] = '=';
+		memcpy(out + n, mws_b64_pairs[w >> 12], 2);
+		out[n + 2] = '=';
+		out[n + 3] = '=';
+		n += 4;
 	} else if (len - i == 2) {
 		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[n++] = mws_b64_chars[w >> 18];
-		out[n++] = mws_b64_chars[(w >> 12) & 0x3f];
-		out[n++] = mws_b64_chars[(w >> 6) & 0x3f];
-		out[n++] = '=';
+		memcpy(out + n, mws_b64_pairs[w >> 12], 2);
+		out[n + 2] = (char)B64_CHR((w >> 6) & 0x3f);
+		out[n + 3] = '=';
+		n += 4;
 	}
 	out[n] = '\0';
 	return (n);
@@ -610,32 +673,55 @@ mws_b64_encode(const uint8_t *in, size_t len, char *out)
 
 /* ---- builders ---- */
 
+/* Copy the N bytes at S to *P and move *P past them. */
+static void
+build_put(char **p, const char *s, size_t n)
+{
+	memcpy(*p, s, n);
+	*p += n;
+}
+
 /* {"event":"media","streamSid":SID,"media":{"payload":base64(AUDIO)}} */
 int
 mws_build_media(char *buf, size_t size, const char *sid,
     const uint8_t *audio, size_t len)
 {
+	static const char head[] = "{\"event\":\"media\",\"streamSid\":\"";
+	static const char mid[] = "\",\"media\":{\"payload\":\"";
 	static const char tail[] = "\"}}";
-	int n;
+	size_t sidn = strlen(sid);
+	char *p = buf;
 
-	n = snprintf(buf, size, "{\"event\":\"media\",\"streamSid\":\"%s\","
-	    "\"media\":{\"payload\":\"", sid);
-	if (n < 0 || (size_t)n + ((len + 2) / 3) * 4 + sizeof(tail) > size)
+	if (sizeof(head) - 1 + sidn + sizeof(mid) - 1 +
+	    ((len + 2) / 3) * 4 + sizeof(tail) > size || size > INT_MAX)
 		return (-1);
-	n += (int)mws_b64_encode(audio, len, buf + n);
-	memcpy(buf + n, tail, sizeof(tail));
-	return (n + (int)sizeof(tail) - 1);
+	build_put(&p, head, sizeof(head) - 1);
+	build_put(&p, sid, sidn);
+	build_put(&p, mid, sizeof(mid) - 1);
+	p += mws_b64_encode(audio, len, p);
+	build_put(&p, tail, sizeof(tail));
+	return ((int)(p - buf) - 1);
 }
 
 /* {"event":"mark","streamSid":SID,"mark":{"name":NAME}} */
 int
 mws_build_mark(char *buf, size_t size, const char *sid, const char *name)
 {
-	int n;
+	static const char head[] = "{\"event\":\"mark\",\"streamSid\":\"";
+	static const char mid[] = "\",\"mark\":{\"name\":\"";
+	static const char tail[] = "\"}}";
+	size_t sidn = strlen(sid), namen = strlen(name);
+	char *p = buf;
 
-	n = snprintf(buf, size, "{\"event\":\"mark\",\"streamSid\":\"%s\","
-	    "\"mark\":{\"name\":\"%s\"}}", sid, name);
-	return (n < 0 || (size_t)n >= size ? -1 : n);
+	if (sizeof(head) - 1 + sidn + sizeof(mid) - 1 + namen +
+	    sizeof(tail) > size || size > INT_MAX)
+		return (-1);
+	build_put(&p, head, sizeof(head) - 1);
+	build_put(&p, sid, sidn);
+	build_put(&p, mid, sizeof(mid) - 1);
+	build_put(&p, name, namen);
+	build_put(&p, tail, sizeof(tail));
+	return ((int)(p - buf) - 1);
 }
 
 /* {"event":"clear","streamSid":SID} */

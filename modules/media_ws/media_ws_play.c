@@ -63,6 +63,23 @@ play_send(struct mws_play *p, enum mws_out_kind kind, const char *buf, int n)
 		p->ops->send(p->arg, kind, buf, (size_t)n);
 }
 
+/* V in decimal at DST (up to 20 digits, not terminated); returns the
+ * number of digits. */
+static size_t
+play_u64(char *dst, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return (n);
+}
+
 /* Send the timeline mark for position END (bytes). */
 static void
 play_send_tmark(struct mws_play *p, uint64_t end)
@@ -70,8 +87,15 @@ play_send_tmark(struct mws_play *p, uint64_t end)
 	char name[MWS_MARK_NAME_MAX], buf[MWS_MARK_NAME_MAX + MWS_SID_MAX +
 	    64];
 
-	snprintf(name, sizeof(name), "t:%" PRIu64 ":g%" PRIu32, end / 8,
-	    p->gen);
+	char *q = name;
+
+	*q++ = 't';
+	*q++ = ':';
+	q += play_u64(q, end / 8);
+	*q++ = ':';
+	*q++ = 'g';
+	q += play_u64(q, p->gen);
+	*q = '\0';
 	play_send(p, MWS_OUT_MARK, buf,
 	    mws_build_mark(buf, sizeof(buf), p->sid, name));
 }
@@ -269,37 +293,44 @@ mws_play_clear(struct mws_play *p)
 	p->gen++;
 }
 
-/* Parse "t:<ms>:g<gen>" or "n:<id>:<ms>:g<gen>" into its parts. Returns 0
- * or -1. */
+/* Digits at *P (1 to 19, then END) into *V, *P past END. Returns 0 or -1. */
+static int
+play_mark_num(const char **p, char end, uint64_t *v)
+{
+	const char *s = *p;
+	size_t n;
+
+	*v = 0;
+	for (n = 0; s[n] >= '0' && s[n] <= '9'; n++) {
+		if (n == 19)
+			return (-1);
+		*v = *v * 10 + (uint64_t)(s[n] - '0');
+	}
+	if (n == 0 || s[n] != end)
+		return (-1);
+	*p = s + n + (end != '\0');
+	return (0);
+}
+
+/* Parse "t:<ms>:g<gen>" or "n:<id>:<ms>:g<gen>" into its parts (decimal
+ * digits only). Returns 0 or -1. */
 static int
 play_mark_parse(const char *name, int *named, uint64_t *id, uint64_t *ms,
     uint32_t *gen)
 {
-	unsigned long long a, b;
-	unsigned long c;
-	int n = 0;
+	const char *p = name + 2;
+	uint64_t g;
 
-	if (strncmp(name, "t:", 2) == 0) {
-		*named = 0;
-		*id = 0;
-		if (sscanf(name, "t:%llu:g%lu%n", &a, &c, &n) != 2 ||
-		    name[n] != '\0' || c > UINT32_MAX)
-			return (-1);
-		*ms = a;
-		*gen = (uint32_t)c;
-		return (0);
-	}
-	if (strncmp(name, "n:", 2) == 0) {
-		*named = 1;
-		if (sscanf(name, "n:%llu:%llu:g%lu%n", &a, &b, &c, &n) != 3 ||
-		    name[n] != '\0' || c > UINT32_MAX)
-			return (-1);
-		*id = a;
-		*ms = b;
-		*gen = (uint32_t)c;
-		return (0);
-	}
-	return (-1);
+	if ((name[0] != 't' && name[0] != 'n') || name[1] != ':')
+		return (-1);
+	*named = name[0] == 'n';
+	*id = 0;
+	if ((*named && play_mark_num(&p, ':', id) == -1) ||
+	    play_mark_num(&p, ':', ms) == -1 || *p++ != 'g' ||
+	    play_mark_num(&p, '\0', &g) == -1 || g > UINT32_MAX)
+		return (-1);
+	*gen = (uint32_t)g;
+	return (0);
 }
 
 /* Move the played position to MS if that is forward, and report it. */

@@ -150,6 +150,9 @@ parse_both(const char *s, int *fast)
 		    (a.payload_len == 0 ||
 		    memcmp(a.payload, b.payload, a.payload_len) == 0));
 		VG_CHECK_STR(a.stream_sid, b.stream_sid);
+		VG_CHECK((a.mark_name == NULL) == (b.mark_name == NULL));
+		if (a.mark_name != NULL && b.mark_name != NULL)
+			VG_CHECK_STR(a.mark_name, b.mark_name);
 	}
 	if (ra == 0)
 		mws_msg_free(&a);
@@ -158,7 +161,7 @@ parse_both(const char *s, int *fast)
 	return (ra);
 }
 
-/* The hand-written media parser accepts and refuses exactly what json-c
+/* The hand-written media and mark parser accepts and refuses exactly what json-c
  * does, and takes Twilio's compact media shape. */
 static void
 t_parse_fast(void)
@@ -206,7 +209,38 @@ t_parse_fast(void)
 		    "\"timestamp\":\"5\",\"payload\":\"////\"},\"streamSid\":\""
 		    SID "\"}", -1, 0 },
 		{ "{\"event\":\"mark\",\"sequenceNumber\":\"4\",\"streamSid\":\""
-		    SID "\",\"mark\":{\"name\":\"m1\"}}", 0, 0 },
+		    SID "\",\"mark\":{\"name\":\"m1\"}}", 0, 1 },
+		{ "{\"mark\":{\"name\":\"t:100:g0\"},\"event\":\"mark\","
+		    "\"streamSid\":\"" SID "\"}", 0, 1 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"\"}}", 0, 1 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"a\\\"b\"}}", 0, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"caf\xc3\xa9\"}}", 0, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"m1\",\"x\":\"y\"}}", 0, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"m1\",\"name\":\"m2\"}}", 0, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"" "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789"
+		    "0123456789" "\"}}", 0, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":5}}", -1, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{}}",
+		    -1, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\"}", -1, 0 },
+		{ "{\"event\":\"mark\",\"mark\":{\"name\":\"m1\"}}", -1, 0 },
+		{ "{\"event\":\"mark\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"m1\"},\"media\":{\"payload\":\"////\","
+		    "\"timestamp\":\"1\"}}", 0, 0 },
+		{ "{\"event\":\"media\",\"streamSid\":\"" SID "\",\"mark\":{"
+		    "\"name\":\"m1\"},\"media\":{\"payload\":\"////\","
+		    "\"timestamp\":\"1\"}}", 0, 0 },
+		{ "{\"event\":\"mark\",\"sequenceNumber\":\"x\",\"streamSid\""
+		    ":\"" SID "\",\"mark\":{\"name\":\"m1\"}}", -1, 0 },
 		{ "{\"event\":\"media\",\"media\":{},\"streamSid\":\"" SID "\"}",
 		    -1, 0 },
 #undef MED
