@@ -22,3 +22,6 @@ EXTRA_DIST += bench/ws_load-selftest.sh bench/run-ws-echo
 
 # ---- simulated calls and instruction counts: run-calls, run-callgrind ----
 EXTRA_DIST += bench/run-calls bench/run-callgrind
+
+# ---- AI-side calls through realtime_openai: run-agent-calls ----
+EXTRA_DIST += bench/run-agent-calls

@@ -32,6 +32,7 @@ static struct {
 	struct vg_sub		*sub_started;
 	struct vg_sub		*sub_stopped;
 	struct vg_sub		*sub_ended;
+	struct vg_sub		*sub_audio;
 	unsigned		 service:1;
 } g;
 
@@ -293,10 +294,15 @@ realtime_openai_load(struct vg_module *self)
 	if ((g.sub_ended = vg_bus_subscribe(self, "call.ended", NULL,
 	    rt_on_call_gone, NULL)) == NULL)
 		goto fail_stopped;
+	if ((g.sub_audio = vg_bus_subscribe(self, "audio.in", NULL,
+	    rt_on_audio_in, &g.ctx)) == NULL)
+		goto fail_ended;
 	vg_log(VG_LOG_NOTICE, "%zu agents, model %s", g.agents.nagents,
 	    g.cfg.model);
 	return (VG_LOAD_OK);
 
+fail_ended:
+	vg_bus_unsubscribe(g.sub_ended);
 fail_stopped:
 	vg_bus_unsubscribe(g.sub_stopped);
 fail_started:
@@ -332,6 +338,7 @@ realtime_openai_unload(struct vg_module *self)
 	while (g.ctx.calls != NULL)
 		rt_call_end(g.ctx.calls);
 	rt_ctx_forget(&g.ctx);
+	vg_bus_unsubscribe(g.sub_audio);
 	vg_bus_unsubscribe(g.sub_ended);
 	vg_bus_unsubscribe(g.sub_stopped);
 	vg_bus_unsubscribe(g.sub_started);

@@ -30,6 +30,7 @@ struct vg_ws_conn;
 #define RT_SPEED_MIN		0.25
 #define RT_SPEED_MAX		1.5
 #define RT_CUSHION_MS		50	/* heard beyond the last played mark */
+#define RT_CALL_BUCKETS		1024	/* sessions by call id */
 
 /* ---- agents (realtime_openai_agents.c) ---- */
 
@@ -119,6 +120,29 @@ ssize_t	 rt_b64_decode(const char *in, size_t inlen, uint8_t *out,
 /* Encode; OUT holds ((LEN + 2) / 3) * 4 + 1. Returns the length. */
 size_t	 rt_b64_encode(const uint8_t *in, size_t len, char *out);
 
+/* The fields of an audio delta event, pointing into its text (not
+ * terminated). */
+struct rt_delta {
+	const char	*response_id;
+	size_t		 response_id_len;
+	const char	*item_id;
+	size_t		 item_id_len;
+	const char	*delta;		/* base64 */
+	size_t		 delta_len;
+};
+
+/* The fast path for the event that carries the agent's audio: read TEXT
+ * (LEN bytes, borrowed) without json-c when it is one flat JSON object,
+ * each key once, its strings printable ASCII with no escape (the delta:
+ * no escape), its other values numbers or literals, whose "type" is
+ * response.output_audio.delta (or the beta response.audio.delta) and
+ * whose response_id, item_id (shorter than RT_ID_MAX) and delta are
+ * strings. Fills D and returns 1; returns 0 for anything else, which
+ * json-c then parses. On 1, json-c reads the same three strings, unless
+ * the delta has bytes that are not base64 (then it does not decode: the
+ * caller falls back to json-c). */
+int	 rt_delta_scan(const char *text, size_t len, struct rt_delta *d);
+
 /* One agent audio item on the call's timeline (§6.6's ledger). */
 struct rt_entry {
 	char		 response_id[RT_ID_MAX];
@@ -177,6 +201,7 @@ struct rt_ctx {
 	struct rt_config	*cfg;
 	struct rt_agents	*agents;
 	struct rt_call		*calls;		/* live sessions */
+	struct rt_call		*byid[RT_CALL_BUCKETS];	/* by call id hash */
 	struct rt_link		*closing;	/* sockets closed, not yet gone */
 };
 
@@ -188,6 +213,9 @@ struct rt_call *rt_call_start(struct rt_ctx *ctx, const char *call_id,
 void	 rt_call_end(struct rt_call *rc);
 /* The session of CALL_ID, or NULL. */
 struct rt_call *rt_call_find(struct rt_ctx *ctx, const char *call_id);
+/* Bus callback for audio.in of every call, ARG the context: the caller's
+ * audio goes to the call's session, if it has one. */
+void	 rt_on_audio_in(const struct vg_event *ev, void *arg);
 /* Unload: forget the sockets still closing (no callback will come). */
 void	 rt_ctx_forget(struct rt_ctx *ctx);
 /* The call's id. Borrowed. */

@@ -13,54 +13,61 @@
 static const char rt_b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* The value of base64 digit C, or -1. */
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	if (c == '+')
-		return (62);
-	if (c == '/')
-		return (63);
-	return (-1);
-}
+/* The value of each byte as a base64 digit; 64: not a digit. */
+static const uint8_t rt_b64_value[256] = {
+#define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
+	X64, X64,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
+	64, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64,
+	64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
+	X64, X64, X64, X64, X64, X64, X64, X64,
+#undef X64
+};
 
-/* Decode strict, padded base64. */
+/* Decode strict, padded base64: whole quads by table, then the last
+ * quad with its padding checked (no stray bits). */
 ssize_t
 rt_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 {
-	size_t i, o = 0, pad = 0;
-	int v[4], k;
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i, o = 0, pad = 0, body;
+	uint32_t a, b, c, d;
 
 	if (inlen % 4 != 0)
 		return (-1);
-	for (i = 0; i < inlen; i += 4) {
-		for (k = 0; k < 4; k++) {
-			if (in[i + k] == '=' && i + 4 == inlen && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad > 0 || (v[k] = b64_value(in[i + k])) == -1)
-				return (-1);
-		}
-		if (o + 3 - pad > outsz)
+	if (inlen == 0)
+		return (0);
+	if (p[inlen - 1] == '=')
+		pad = p[inlen - 2] == '=' ? 2 : 1;
+	if (inlen / 4 * 3 - pad > outsz)
+		return (-1);
+	body = pad > 0 ? inlen - 4 : inlen;
+	for (i = 0; i < body; i += 4) {
+		a = rt_b64_value[p[i]];
+		b = rt_b64_value[p[i + 1]];
+		c = rt_b64_value[p[i + 2]];
+		d = rt_b64_value[p[i + 3]];
+		if ((a | b | c | d) & 64)
 			return (-1);
-		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[o++] = (uint8_t)((v[1] & 0xf) << 4 | v[2] >> 2);
-		else if ((v[1] & 0xf) != 0)
-			return (-1);
-		if (pad < 1)
-			out[o++] = (uint8_t)((v[2] & 0x3) << 6 | v[3]);
-		else if (pad == 1 && (v[2] & 0x3) != 0)
-			return (-1);
+		a = a << 18 | b << 12 | c << 6 | d;
+		out[o++] = (uint8_t)(a >> 16);
+		out[o++] = (uint8_t)(a >> 8);
+		out[o++] = (uint8_t)a;
 	}
+	if (pad == 0)
+		return ((ssize_t)o);
+	a = rt_b64_value[p[i]];
+	b = rt_b64_value[p[i + 1]];
+	c = pad == 2 ? 0 : rt_b64_value[p[i + 2]];
+	if ((a | b | c) & 64 || (pad == 2 && (b & 0xf) != 0) ||
+	    (pad == 1 && (c & 0x3) != 0))
+		return (-1);
+	out[o++] = (uint8_t)(a << 2 | b >> 4);
+	if (pad == 1)
+		out[o++] = (uint8_t)((b & 0xf) << 4 | c >> 2);
 	return ((ssize_t)o);
 }
 
@@ -125,4 +132,174 @@ rt_barge_cuts(const struct rt_entry *ledger, size_t n, uint64_t played_ms,
 		k++;
 	}
 	return (k);
+}
+
+/* ---- the audio delta without json-c ---- */
+
+/* P past JSON white space, up to END. */
+static const char *
+scan_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return (p);
+}
+
+/* A string's body from P (past its quote): printable ASCII, no escape.
+ * Returns its closing quote, or NULL. */
+static const char *
+scan_plain(const char *p, const char *end)
+{
+	for (; p < end; p++) {
+		if (*p == '"')
+			return (p);
+		if (*p == '\\' || (unsigned char)*p < 0x20 ||
+		    (unsigned char)*p > 0x7e)
+			return (NULL);
+	}
+	return (NULL);
+}
+
+/* A long string's body (the audio) from P: no escape before its quote,
+ * by memchr; other bytes are left to the base64 decoder. Returns the
+ * closing quote, or NULL. */
+static const char *
+scan_long(const char *p, const char *end)
+{
+	const char *q;
+
+	if ((q = memchr(p, '"', (size_t)(end - p))) == NULL ||
+	    memchr(p, '\\', (size_t)(q - p)) != NULL)
+		return (NULL);
+	return (q);
+}
+
+/* A JSON number from P (strict grammar). Returns its end, or NULL. */
+static const char *
+scan_number(const char *p, const char *end)
+{
+	const char *d;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if (p < end && *p >= '1' && *p <= '9')
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return (NULL);
+	if (p < end && *p == '.') {
+		d = ++p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d)
+			return (NULL);
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		d = p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d)
+			return (NULL);
+	}
+	return (p);
+}
+
+/* Read an audio delta event without a JSON tree (see the header). */
+int
+rt_delta_scan(const char *text, size_t len, struct rt_delta *d)
+{
+	static const char *const lits[] = { "true", "false", "null" };
+	const char *p = text, *end = text + len, *k, *v, *q;
+	size_t klen, i;
+	int have_type = 0, is_delta = 0, n;
+
+	memset(d, 0, sizeof(*d));
+	p = scan_ws(p, end);
+	if (p == end || *p++ != '{')
+		return (0);
+	for (n = 0;; n++) {
+		p = scan_ws(p, end);
+		if (n == 0 && p < end && *p == '}')
+			return (0);	/* empty: not a delta */
+		if (p == end || *p++ != '"' || (q = scan_plain(p, end)) == NULL)
+			return (0);
+		k = p;
+		klen = (size_t)(q - p);
+		p = scan_ws(q + 1, end);
+		if (p == end || *p++ != ':')
+			return (0);
+		p = scan_ws(p, end);
+		if (p == end)
+			return (0);
+		if (*p == '"') {
+			v = ++p;
+			q = klen == 5 && memcmp(k, "delta", 5) == 0 ?
+			    scan_long(p, end) : scan_plain(p, end);
+			if (q == NULL)
+				return (0);
+			p = q + 1;
+#define RT_KEY(s)	(klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
+			if (RT_KEY("type")) {
+				if (have_type++)
+					return (0);
+				is_delta = ((size_t)(q - v) == 27 &&
+				    memcmp(v, "response.output_audio.delta",
+				    27) == 0) || ((size_t)(q - v) == 20 &&
+				    memcmp(v, "response.audio.delta", 20) == 0);
+			} else if (RT_KEY("response_id")) {
+				if (d->response_id != NULL)
+					return (0);
+				d->response_id = v;
+				d->response_id_len = (size_t)(q - v);
+			} else if (RT_KEY("item_id")) {
+				if (d->item_id != NULL)
+					return (0);
+				d->item_id = v;
+				d->item_id_len = (size_t)(q - v);
+			} else if (RT_KEY("delta")) {
+				if (d->delta != NULL)
+					return (0);
+				d->delta = v;
+				d->delta_len = (size_t)(q - v);
+			}
+		} else {
+			if (RT_KEY("type") || RT_KEY("response_id") ||
+			    RT_KEY("item_id") || RT_KEY("delta"))
+				return (0);	/* not a string */
+#undef RT_KEY
+			if (*p == '-' || (*p >= '0' && *p <= '9')) {
+				if ((p = scan_number(p, end)) == NULL)
+					return (0);
+			} else {
+				for (i = 0; i < 3; i++)
+					if ((size_t)(end - p) >=
+					    strlen(lits[i]) && memcmp(p,
+					    lits[i], strlen(lits[i])) == 0)
+						break;
+				if (i == 3)
+					return (0);	/* object, array, junk */
+				p += strlen(lits[i]);
+			}
+		}
+		p = scan_ws(p, end);
+		if (p == end)
+			return (0);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p++ != '}')
+			return (0);
+		break;
+	}
+	if (scan_ws(p, end) != end || !is_delta || d->response_id == NULL ||
+	    d->item_id == NULL || d->delta == NULL ||
+	    d->response_id_len >= RT_ID_MAX || d->item_id_len >= RT_ID_MAX)
+		return (0);
+	return (1);
 }

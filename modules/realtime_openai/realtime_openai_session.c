@@ -28,6 +28,12 @@
 #define RT_APPEND_MAX		1600	/* one append batch: 200 ms */
 #define RT_APPEND_MSG		(((RT_APPEND_MAX + 2) / 3) * 4 + 64)
 #define RT_MARK_END		"rt:end"	/* our audio.mark name */
+#define RT_APPEND_HEAD		"{\"type\":\"input_audio_buffer.append\",\"audio\":\""
+#define RT_APPEND_TAIL		"\"}"
+
+/* One delta's decoded audio, reused (the core thread is the only user);
+ * only the pages deltas actually reach become resident. */
+static uint8_t	rt_delta_audio[RT_MAX_AUDIO];
 
 /* What happens once the agent's last words have played. */
 enum rt_action {
@@ -64,6 +70,7 @@ struct rt_tool_wait {
 struct rt_call {
 	struct rt_ctx		*ctx;
 	struct rt_call		*next;
+	struct rt_call		*hnext;		/* ctx->byid chain */
 	char			 call_id[VG_CALL_ID_MAX];
 	struct rt_resolved	 res;
 	struct rt_link		*link;
@@ -82,10 +89,11 @@ struct rt_call {
 	struct vg_timer		*connect_timer;
 	struct vg_timer		*retry_timer;
 	struct vg_timer		*renew_timer;
-	struct vg_sub		*subs[4];
+	struct vg_sub		*subs[3];
 	/* caller audio */
-	uint8_t			*in;		/* RT_HOLD_MAX */
+	uint8_t			*in;		/* grows up to RT_HOLD_MAX */
 	size_t			 inlen;
+	size_t			 insize;
 	uint64_t		 held_dropped;
 	/* agent audio: the timeline and its ledger (§6.6) */
 	uint64_t		 timeline;	/* bytes of audio.out */
@@ -111,6 +119,17 @@ static void	rc_dropped(struct rt_call *rc, const char *why);
 static void	rc_response_create(struct rt_call *rc, const char *instr);
 
 /* ---- helpers ---- */
+
+/* FNV-1a of the call id S: its ctx->byid bucket, modulo. */
+static uint32_t
+call_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return (h);
+}
 
 /* Copy S into the id buffer DST (truncated if absurdly long). */
 static void
@@ -243,30 +262,34 @@ static void
 rc_flush_in(struct rt_call *rc, int all)
 {
 	char msg[RT_APPEND_MSG];
-	size_t batch = rc->ctx->cfg->append_ms * 8, n, off = 0;
-	int len;
+	size_t batch = rc->ctx->cfg->append_ms * 8, n, off = 0, len;
 
 	while (rc->inlen - off >= batch || (all && rc->inlen > off)) {
 		n = rc->inlen - off < batch ? rc->inlen - off : batch;
-		len = snprintf(msg, sizeof(msg), "{\"type\":\"input_audio_"
-		    "buffer.append\",\"audio\":\"");
-		len += (int)rt_b64_encode(rc->in + off, n, msg + len);
-		len += snprintf(msg + len, sizeof(msg) - (size_t)len, "\"}");
-		rc_send(rc, msg, (size_t)len);
+		len = sizeof(RT_APPEND_HEAD) - 1;
+		memcpy(msg, RT_APPEND_HEAD, len);
+		len += rt_b64_encode(rc->in + off, n, msg + len);
+		memcpy(msg + len, RT_APPEND_TAIL, sizeof(RT_APPEND_TAIL));
+		len += sizeof(RT_APPEND_TAIL) - 1;
+		rc_send(rc, msg, len);
 		off += n;
 	}
 	memmove(rc->in, rc->in + off, rc->inlen - off);
 	rc->inlen -= off;
 }
 
-/* audio.in: batch it, or hold it until the session is ready. */
-static void
-rc_on_audio_in(const struct vg_event *ev, void *arg)
+/* audio.in of any call (one module-wide subscription, so that the frame
+ * published with media.started, before a per-call subscription could
+ * exist, is not lost): batch it, or hold it until the session is ready. */
+void
+rt_on_audio_in(const struct vg_event *ev, void *arg)
 {
 	const struct vg_audio_frame *f = vg_event_audio(ev);
-	struct rt_call *rc = arg;
+	struct rt_call *rc;
 	size_t n;
 
+	if ((rc = rt_call_find(arg, vg_event_call_id(ev))) == NULL)
+		return;
 	if (f == NULL || f->codec != VG_CODEC_PCMU || f->len == 0)
 		return;
 	n = f->len;
@@ -275,6 +298,15 @@ rc_on_audio_in(const struct vg_event *ev, void *arg)
 			vg_log_call(VG_LOG_WARN, rc->call_id, "caller audio "
 			    "dropped: the Realtime session is not ready");
 		return;
+	}
+	if (rc->inlen + n > rc->insize) {
+		/* a batch or two once the session runs; more only while
+		 * audio is held for a session being set up */
+		while (rc->insize < rc->inlen + n)
+			rc->insize *= 2;
+		if (rc->insize > RT_HOLD_MAX)
+			rc->insize = RT_HOLD_MAX;
+		rc->in = vg_xrealloc(rc->in, rc->insize);
 	}
 	memcpy(rc->in + rc->inlen, f->data, n);
 	rc->inlen += n;
@@ -326,33 +358,27 @@ rc_ledger_prune(struct rt_call *rc)
 	}
 }
 
-/* response.output_audio.delta: publish audio.out now and count it. */
-static void
-rc_on_delta(struct rt_call *rc, struct json_object *o)
+/* response.output_audio.delta for RESP/ITEM with the base64 audio B64 of
+ * LEN bytes: publish audio.out now and count it. Returns -1 if B64 does
+ * not decode (nothing done), else 0. */
+static int
+rc_on_delta(struct rt_call *rc, const char *resp, const char *item,
+    const char *b64, size_t len)
 {
-	const char *resp = jstr(o, "response_id"), *item = jstr(o, "item_id");
-	const char *b64 = jstr(o, "delta");
 	struct rt_entry *e = NULL;
 	struct vg_event *ev;
-	uint8_t *buf;
 	ssize_t n;
 	size_t i;
 
-	if (resp == NULL || item == NULL || b64 == NULL)
-		return;
 	if (rc_discarded(rc, resp)) {
 		rc->late_dropped++;
-		return;
+		return (0);
 	}
-	if (json_object_get_string_len(json_object_object_get(o, "delta")) >
-	    (RT_MAX_AUDIO / 3) * 4)
-		return;
-	buf = vg_xmalloc(RT_MAX_AUDIO);
-	n = rt_b64_decode(b64, strlen(b64), buf, RT_MAX_AUDIO);
-	if (n <= 0) {
-		free(buf);
-		return;
-	}
+	if (len > (RT_MAX_AUDIO / 3) * 4)
+		return (0);
+	n = rt_b64_decode(b64, len, rt_delta_audio, sizeof(rt_delta_audio));
+	if (n <= 0)
+		return (n == 0 ? 0 : -1);
 	for (i = 0; i < rc->nledger; i++)
 		if (strcmp(rc->ledger[i].item_id, item) == 0)
 			e = &rc->ledger[i];
@@ -369,14 +395,46 @@ rc_on_delta(struct rt_call *rc, struct json_object *o)
 		e->sent = 0;
 	}
 	ev = vg_event_new_audio("audio.out", rc->call_id, VG_CODEC_PCMU, 8000,
-	    rc->timeline / 8, buf, (size_t)n);
-	free(buf);
+	    rc->timeline / 8, rt_delta_audio, (size_t)n);
 	if (ev != NULL)
 		vg_bus_publish(ev);
 	e->sent += (uint64_t)n;
 	rc->timeline += (uint64_t)n;
 	if (strcmp(resp, rc->active) == 0)
 		rc->resp_audio = 1;
+	return (0);
+}
+
+/* The audio delta as json-c parsed it. */
+static void
+rc_on_delta_json(struct rt_call *rc, struct json_object *o)
+{
+	const char *resp = jstr(o, "response_id"), *item = jstr(o, "item_id");
+	struct json_object *v;
+
+	if (resp == NULL || item == NULL ||
+	    !json_object_object_get_ex(o, "delta", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return;
+	rc_on_delta(rc, resp, item, json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v));
+}
+
+/* The audio delta in TEXT/LEN without json-c (rt_delta_scan). Returns 1
+ * when handled, 0 when json-c must parse it. */
+static int
+rc_on_delta_fast(struct rt_call *rc, const char *text, size_t len)
+{
+	char resp[RT_ID_MAX], item[RT_ID_MAX];
+	struct rt_delta d;
+
+	if (!rt_delta_scan(text, len, &d))
+		return (0);
+	memcpy(resp, d.response_id, d.response_id_len);
+	resp[d.response_id_len] = '\0';
+	memcpy(item, d.item_id, d.item_id_len);
+	item[d.item_id_len] = '\0';
+	return (rc_on_delta(rc, resp, item, d.delta, d.delta_len) == 0);
 }
 
 /* speech_started: stop the agent where the caller cut in (§6.6). */
@@ -844,7 +902,7 @@ rc_dispatch(struct rt_call *rc, const char *type, struct json_object *o)
 
 	if (strcmp(type, "response.output_audio.delta") == 0 ||
 	    strcmp(type, "response.audio.delta") == 0)
-		rc_on_delta(rc, o);
+		rc_on_delta_json(rc, o);
 	else if (strcmp(type, "input_audio_buffer.speech_started") == 0)
 		rc_on_speech_started(rc);
 	else if (strcmp(type, "response.output_audio_transcript.delta") == 0 ||
@@ -920,6 +978,8 @@ rt_call_server_event(struct rt_call *rc, const char *text, size_t len)
 
 	if (len == 0 || len > 4 * 1024 * 1024)
 		return (-1);
+	if (rc_on_delta_fast(rc, text, len))
+		return (0);
 	tok = json_tokener_new();
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	json_tokener_free(tok);
@@ -1115,7 +1175,7 @@ rc_connect(struct rt_call *rc)
 struct rt_call *
 rt_call_start(struct rt_ctx *ctx, const char *call_id, const char *task)
 {
-	struct rt_call *rc;
+	struct rt_call *rc, **h;
 	char err[RT_ERR_MAX];
 
 	rc = vg_xcalloc(1, sizeof(*rc));
@@ -1132,17 +1192,19 @@ rt_call_start(struct rt_ctx *ctx, const char *call_id, const char *task)
 			return (NULL);
 		}
 	}
-	rc->in = vg_xmalloc(RT_HOLD_MAX);
-	rc->subs[0] = vg_bus_subscribe(ctx->self, "audio.in", call_id,
-	    rc_on_audio_in, rc);
-	rc->subs[1] = vg_bus_subscribe(ctx->self, "audio.played", call_id,
+	rc->insize = 512;
+	rc->in = vg_xmalloc(rc->insize);
+	rc->subs[0] = vg_bus_subscribe(ctx->self, "audio.played", call_id,
 	    rc_on_played, rc);
-	rc->subs[2] = vg_bus_subscribe(ctx->self, "audio.marked", call_id,
+	rc->subs[1] = vg_bus_subscribe(ctx->self, "audio.marked", call_id,
 	    rc_on_marked, rc);
-	rc->subs[3] = vg_bus_subscribe(ctx->self, "tool.result", call_id,
+	rc->subs[2] = vg_bus_subscribe(ctx->self, "tool.result", call_id,
 	    rc_on_tool_result, rc);
 	rc->next = ctx->calls;
 	ctx->calls = rc;
+	h = &ctx->byid[call_hash(call_id) % RT_CALL_BUCKETS];
+	rc->hnext = *h;
+	*h = rc;
 	vg_log_call(VG_LOG_NOTICE, call_id, "agent %s: opening a Realtime "
 	    "session", rc->res.agent);
 	rc_connect(rc);
@@ -1159,6 +1221,12 @@ rt_call_end(struct rt_call *rc)
 	for (pp = &rc->ctx->calls; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == rc) {
 			*pp = rc->next;
+			break;
+		}
+	for (pp = &rc->ctx->byid[call_hash(rc->call_id) % RT_CALL_BUCKETS];
+	    *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == rc) {
+			*pp = rc->hnext;
 			break;
 		}
 	for (i = 0; i < VG_NELEM(rc->subs); i++)
@@ -1186,7 +1254,8 @@ rt_call_find(struct rt_ctx *ctx, const char *call_id)
 {
 	struct rt_call *rc;
 
-	for (rc = ctx->calls; rc != NULL; rc = rc->next)
+	for (rc = ctx->byid[call_hash(call_id) % RT_CALL_BUCKETS]; rc != NULL;
+	    rc = rc->hnext)
 		if (strcmp(rc->call_id, call_id) == 0)
 			return (rc);
 	return (NULL);

@@ -460,6 +460,276 @@ t_b64(void)
 }
 
 /* Fill ledger entry E. */
+/* The decoder before it went by table: the reference the table decoder
+ * must agree with, on every input. */
+static ssize_t
+ref_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/";
+	size_t i, o = 0, pad = 0;
+	const char *c;
+	int v[4], k;
+
+	if (inlen % 4 != 0)
+		return (-1);
+	for (i = 0; i < inlen; i += 4) {
+		for (k = 0; k < 4; k++) {
+			if (in[i + k] == '=' && i + 4 == inlen && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad > 0 || in[i + k] == '\0' ||
+			    (c = strchr(al, in[i + k])) == NULL)
+				return (-1);
+			v[k] = (int)(c - al);
+		}
+		if (o + 3 - pad > outsz)
+			return (-1);
+		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out[o++] = (uint8_t)((v[1] & 0xf) << 4 | v[2] >> 2);
+		else if ((v[1] & 0xf) != 0)
+			return (-1);
+		if (pad < 1)
+			out[o++] = (uint8_t)((v[2] & 0x3) << 6 | v[3]);
+		else if (pad == 1 && (v[2] & 0x3) != 0)
+			return (-1);
+	}
+	return ((ssize_t)o);
+}
+
+/* The table decoder agrees with the reference: every length round trip,
+ * then every byte value in every position of short inputs, then random
+ * corruptions, with room to spare and one byte short. */
+static void
+t_b64_table(void)
+{
+	uint8_t in[300], a[300], b[300];
+	char enc[410], t[16];
+	size_t len, pos, room;
+	unsigned seed = 12345, i, ch, bad = 0;
+	ssize_t x, y;
+
+	for (len = 0; len < sizeof(in); len++) {
+		for (i = 0; i < len; i++)
+			in[i] = (uint8_t)(seed = seed * 1103515245 + 12345) >> 3;
+		rt_b64_encode(in, len, enc);
+		x = rt_b64_decode(enc, strlen(enc), a, sizeof(a));
+		bad += x != (ssize_t)len || memcmp(a, in, len) != 0;
+	}
+	VG_CHECK_INT(bad, 0);
+	for (len = 4; len <= 8; len += 4)
+		for (pos = 0; pos < len; pos++)
+			for (ch = 0; ch < 256; ch++) {
+				memcpy(t, len == 4 ? "YWI=" : "YWJjZA==", len);
+				t[pos] = (char)ch;
+				x = rt_b64_decode(t, len, a, sizeof(a));
+				y = ref_b64_decode(t, len, b, sizeof(b));
+				bad += x != y || (x > 0 &&
+				    memcmp(a, b, (size_t)x) != 0);
+			}
+	VG_CHECK_INT(bad, 0);
+	for (i = 0; i < 20000; i++) {
+		len = (seed = seed * 1103515245 + 12345) % 40;
+		memset(in, (int)(seed >> 8), len);
+		rt_b64_encode(in, len, enc);
+		len = strlen(enc);
+		if (len > 0) {
+			seed = seed * 1103515245 + 12345;
+			enc[(seed >> 4) % len] = "A=/+\n\0zQg"[(seed >> 12) % 10];
+		}
+		room = (seed >> 20) % 2 ? sizeof(a) : (len / 4 * 3) - 1;
+		if (room > sizeof(a))
+			room = 0;
+		x = rt_b64_decode(enc, len, a, room);
+		y = ref_b64_decode(enc, len, b, room);
+		bad += x != y || (x > 0 && memcmp(a, b, (size_t)x) != 0);
+	}
+	VG_CHECK_INT(bad, 0);
+}
+
+/* json-c's view of TEXT: 1 with the three strings if it is an object of
+ * a delta type with them, else 0. */
+static int
+delta_by_jsonc(const char *text, size_t len, char *resp, char *item,
+    char **delta, size_t *dlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o, *t, *r, *i, *d;
+	int ok = 0;
+
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	json_tokener_free(tok);
+	if (o != NULL && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "type", &t) &&
+	    json_object_is_type(t, json_type_string) &&
+	    (strcmp(json_object_get_string(t), "response.output_audio.delta")
+	    == 0 || strcmp(json_object_get_string(t),
+	    "response.audio.delta") == 0) &&
+	    json_object_object_get_ex(o, "response_id", &r) &&
+	    json_object_is_type(r, json_type_string) &&
+	    json_object_object_get_ex(o, "item_id", &i) &&
+	    json_object_is_type(i, json_type_string) &&
+	    json_object_object_get_ex(o, "delta", &d) &&
+	    json_object_is_type(d, json_type_string)) {
+		vg_strlcpy(resp, json_object_get_string(r), RT_ID_MAX);
+		vg_strlcpy(item, json_object_get_string(i), RT_ID_MAX);
+		*dlen = (size_t)json_object_get_string_len(d);
+		*delta = vg_xstrndup(json_object_get_string(d), *dlen);
+		ok = 1;
+	}
+	json_object_put(o);
+	return (ok);
+}
+
+/* Compare the fast path with json-c on TEXT; returns what the fast path
+ * said (1: taken), counting a disagreement in *BAD. */
+static int
+delta_agree(const char *text, size_t len, unsigned *bad)
+{
+	char resp[RT_ID_MAX], item[RT_ID_MAX], *delta = NULL;
+	struct rt_delta d;
+	uint8_t out[256];
+	size_t dlen = 0;
+	int fast, slow;
+
+	fast = rt_delta_scan(text, len, &d);
+	slow = delta_by_jsonc(text, len, resp, item, &delta, &dlen);
+	/* a delta that does not decode sends the caller to json-c anyway */
+	if (fast && !slow && rt_b64_decode(d.delta, d.delta_len, out,
+	    sizeof(out)) == -1)
+		slow = fast = 0;
+	if (fast && (!slow || d.response_id_len != strlen(resp) ||
+	    memcmp(d.response_id, resp, d.response_id_len) != 0 ||
+	    d.item_id_len != strlen(item) ||
+	    memcmp(d.item_id, item, d.item_id_len) != 0 ||
+	    d.delta_len != dlen || memcmp(d.delta, delta, dlen) != 0)) {
+		fprintf(stderr, "  fast path disagrees with json-c on: %.*s\n",
+		    (int)len, text);
+		(*bad)++;
+	}
+	free(delta);
+	return (fast);
+}
+
+/* The audio delta fast path: named cases (taken or left to json-c), then
+ * random corruptions of real deltas; whenever the fast path takes one,
+ * json-c must read the same response_id, item_id and delta. */
+static void
+t_delta_fast_path(void)
+{
+	static const struct {
+		const char	*name;
+		int		 fast;
+		const char	*text;
+	} c[] = {
+		{ "ga_compact", 1, "{\"type\":\"response.output_audio.delta\","
+		    "\"event_id\":\"event_1\",\"response_id\":\"resp_1\","
+		    "\"item_id\":\"item_1\",\"output_index\":0,"
+		    "\"content_index\":0,\"delta\":\"YWJj\"}" },
+		{ "beta_name", 1, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":\"\"}" },
+		{ "spaces_any_order", 1, " {\n \"delta\" : \"YWI=\" ,\t"
+		    "\"item_id\":\"i\", \"x\": -1.5e+3, \"y\": true, \"z\":"
+		    "null,\"response_id\":\"r\",\"type\":\"response.output_"
+		    "audio.delta\" }\r\n" },
+		{ "other_type", 0, "{\"type\":\"response.output_audio.done\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":\"\"}" },
+		{ "no_type", 0, "{\"response_id\":\"r\",\"item_id\":\"i\","
+		    "\"delta\":\"YWJj\"}" },
+		{ "no_delta", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\"}" },
+		{ "delta_number", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":5}" },
+		{ "escape_in_delta", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":"
+		    "\"YW\\/j\"}" },
+		{ "escape_in_id", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\\u0041\",\"item_id\":\"i\","
+		    "\"delta\":\"YWJj\"}" },
+		{ "escape_elsewhere", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"n\":\"\\\"\","
+		    "\"delta\":\"YWJj\"}" },
+		{ "nested_object", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"o\":{},"
+		    "\"delta\":\"YWJj\"}" },
+		{ "array", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"a\":[1],"
+		    "\"delta\":\"YWJj\"}" },
+		{ "duplicate_delta", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":\"YWJj\","
+		    "\"delta\":\"YWI=\"}" },
+		{ "duplicate_type", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":\"YWJj\","
+		    "\"type\":\"error\"}" },
+		{ "trailing_junk", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":"
+		    "\"YWJj\"}x" },
+		{ "trailing_comma", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":"
+		    "\"YWJj\",}" },
+		{ "truncated", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"delta\":\"YWJj" },
+		{ "bad_number", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"n\":01,"
+		    "\"delta\":\"YWJj\"}" },
+		{ "bad_literal", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\",\"item_id\":\"i\",\"n\":tru,"
+		    "\"delta\":\"YWJj\"}" },
+		{ "long_id", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r0123456789012345678901234567890123456789"
+		    "0123456789012345678901234\",\"item_id\":\"i\",\"delta\":"
+		    "\"YWJj\"}" },
+		{ "eight_bit_id", 0, "{\"type\":\"response.audio.delta\","
+		    "\"response_id\":\"r\xc3\xa9\",\"item_id\":\"i\","
+		    "\"delta\":\"YWJj\"}" },
+		{ "not_object", 0, "[\"response.audio.delta\"]" },
+		{ "empty_object", 0, "{}" },
+	};
+	static const char real[] = "{\"type\":\"response.output_audio.delta\","
+	    "\"event_id\":\"event_9\",\"response_id\":\"resp_1_2\","
+	    "\"item_id\":\"item_1_3\",\"output_index\":0,\"content_index\":"
+	    "0,\"delta\":\"////+/7+/n5+fn5+/v7+//8=\"}";
+	static const char junk[] = "\"\\{}[],:0-e. \x80\n\x01aZ=";
+	char buf[sizeof(real) + 8];
+	unsigned bad = 0, i, taken = 0, seed = 99;
+	size_t len, pos;
+
+	for (i = 0; i < VG_NELEM(c); i++)
+		if (delta_agree(c[i].text, strlen(c[i].text), &bad) !=
+		    c[i].fast) {
+			fprintf(stderr, "  case %s: fast path %s\n", c[i].name,
+			    c[i].fast ? "not taken" : "taken");
+			bad++;
+		}
+	VG_CHECK_INT(bad, 0);
+	for (i = 0; i < 50000; i++) {
+		memcpy(buf, real, sizeof(real));
+		len = sizeof(real) - 1;
+		seed = seed * 1103515245 + 12345;
+		pos = (seed >> 8) % len;
+		switch ((seed >> 4) % 3) {
+		case 0:		/* replace a byte */
+			buf[pos] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+			break;
+		case 1:		/* drop a byte */
+			memmove(buf + pos, buf + pos + 1, len - pos);
+			len--;
+			break;
+		default:	/* insert a byte */
+			memmove(buf + pos + 1, buf + pos, len - pos + 1);
+			buf[pos] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+			len++;
+			break;
+		}
+		taken += delta_agree(buf, len, &bad);
+	}
+	VG_CHECK_INT(bad, 0);
+	VG_CHECK(taken > 1000);	/* the corruptions it may take: in strings */
+}
+
 static void
 entry(struct rt_entry *e, const char *resp, const char *item,
     uint64_t start_ms, uint64_t sent_ms)
@@ -1388,6 +1658,68 @@ t_e2e_end_and_renew(void)
 	e2e_down();
 }
 
+/* The first caller frame, published right behind media.started (before
+ * any per-call subscription could exist), still reaches the model, and
+ * so does all the audio held while the session is set up; a
+ * delta json-c has to read (escapes, pretty-printed) gives the same
+ * audio.out as the fast path. */
+static void
+t_e2e_first_frame_and_slow_delta(void)
+{
+	char id[VG_CALL_ID_MAX], b64[300];
+	struct json_object *m;
+	struct vg_call *call;
+	uint8_t frame[160];
+	int i, k;
+
+	VG_CHECK(e2e_up(NULL) == 0);
+	call = vg_call_create(&carrier, VG_CALL_INBOUND, "+1555", "+1556");
+	vg_strlcpy(id, vg_call_id(call), sizeof(id));
+	vg_bus_emit("media.started", id, NULL);
+	caller_audio(id, 160, 0x44);	/* same batch as media.started */
+	VG_CHECK(pump_until(&fake.opens, 1));
+	for (k = 1; k < 6; k++)		/* 960 bytes held: the buffer grows */
+		caller_audio(id, 160, (uint8_t)(0x44 + k));
+	pump_ms(20);
+	fake_send("{\"type\":\"session.created\",\"event_id\":\"e1\","
+	    "\"session\":{}}");
+	VG_CHECK(wait_msg("session.update", 0) >= 0);
+	fake_send("{\"type\":\"session.updated\",\"event_id\":\"e2\","
+	    "\"session\":{}}");
+	for (i = -1, k = 0; k < 6; k++) {
+		i = wait_msg("input_audio_buffer.append", i + 1);
+		VG_CHECK(i >= 0);
+		if (i < 0)
+			break;
+		memset(frame, 0x44 + k, sizeof(frame));
+		rt_b64_encode(frame, 160, b64);
+		m = msg_json(i);
+		VG_CHECK_STR(jgets(m, "audio"), b64);
+		json_object_put(m);
+	}
+	/* "////" with its slashes escaped: json-c only */
+	fake_send("{ \"type\": \"response.output_audio.delta\", \"event_id\":"
+	    " \"e3\", \"response_id\": \"resp_1\", \"item_id\": \"item_A\","
+	    " \"output_index\": 0, \"content_index\": 0, \"delta\": "
+	    "\"\\/\\/\\/\\/\" }");
+	fake_send("{\"type\":\"response.output_audio.delta\",\"event_id\":"
+	    "\"e4\",\"response_id\":\"resp_1\",\"item_id\":\"item_A\","
+	    "\"output_index\":0,\"content_index\":0,\"delta\":\"////\"}");
+	i = wait_event("audio.out", 0);
+	VG_CHECK(i >= 0);
+	k = i >= 0 ? wait_event("audio.out", i + 1) : -1;
+	VG_CHECK(k >= 0);
+	if (i >= 0 && k >= 0) {
+		VG_CHECK_INT(seen.len[i], 3);
+		VG_CHECK_INT(seen.len[k], 3);
+		VG_CHECK(memcmp(seen.audio[i], "\xff\xff\xff", 3) == 0);
+		VG_CHECK(memcmp(seen.audio[k], "\xff\xff\xff", 3) == 0);
+		VG_CHECK_INT(seen.ts[i], 0);
+		VG_CHECK_INT(seen.ts[k], 0);	/* 3 bytes: still ms 0 */
+	}
+	e2e_down();
+}
+
 /* No API key: decline. */
 static void
 t_conf_decline(void)
@@ -1426,10 +1758,13 @@ static const struct vg_test cases[] = {
 	{ "agents/fill_placeholders",		t_fill },
 	{ "agents/presets_and_schema",		t_presets_schema },
 	{ "audio/b64_strict",			t_b64 },
+	{ "audio/b64_table_matches_reference",	t_b64_table },
+	{ "audio/delta_fast_path_matches_jsonc", t_delta_fast_path },
 	{ "barge/truncate_arithmetic",		t_barge_arithmetic },
 	{ "e2e/session_setup_greeting",		t_e2e_session_setup },
 	{ "e2e/append_held_and_batched",	t_e2e_append_batching },
 	{ "e2e/audio_out_exact_transcripts_usage", t_e2e_audio_out_transcripts },
+	{ "e2e/first_frame_and_jsonc_delta",	t_e2e_first_frame_and_slow_delta },
 	{ "e2e/barge_in_truncate_late_delta",	t_e2e_barge_in },
 	{ "e2e/barge_in_two_responses_cancel",	t_e2e_barge_two_cancel },
 	{ "e2e/tool_round_trip_timeout",	t_e2e_tools },
