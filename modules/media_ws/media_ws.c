@@ -39,6 +39,7 @@ struct mws_call {
 	struct vg_sub		*sub;		/* audio.* of this call */
 	struct mws_stream	*stream;	/* bound stream, or NULL */
 	struct mws_play		 play;
+	struct vg_timer		*wait_timer;	/* answered, no stream yet */
 	unsigned		 quiet:1;	/* call ended: publish nothing */
 };
 
@@ -63,6 +64,7 @@ static struct {
 	char			*auth_token;
 	int			 validate;
 	unsigned		 start_timeout_s;
+	unsigned		 stream_wait_s;	/* 0: wait forever */
 	unsigned		 max_garbage;
 	unsigned		 chunk_ms;
 	unsigned		 mark_every_ms;
@@ -71,6 +73,7 @@ static struct {
 	struct mws_call		*calls;
 	struct mws_stream	*streams;
 	struct vg_sub		*sub_created;
+	struct vg_sub		*sub_state;
 	struct vg_sub		*sub_ended;
 	/* metrics */
 	struct vg_metric	*m_streams;
@@ -224,6 +227,8 @@ mws_call_free(struct mws_call *mc)
 			break;
 		}
 	}
+	if (mc->wait_timer != NULL)
+		vg_timer_cancel(mc->wait_timer);
 	vg_bus_unsubscribe(mc->sub);
 	mws_play_free(&mc->play);
 	free(mc);
@@ -239,6 +244,44 @@ mws_on_call_created(const struct vg_event *ev, void *arg)
 
 	if (call != NULL && vg_call_attr(call, "media_token") != NULL)
 		mws_call_add(vg_event_call_id(ev));
+}
+
+/* An answered call's stream never started: without it nobody hears the
+ * caller, so ask the carrier to hang up (Twilio would keep the line open,
+ * and the call would never end here). */
+static void
+mws_stream_wait_over(struct vg_timer *t, void *arg)
+{
+	struct mws_call *mc = arg;
+	struct json_object *o;
+
+	mc->wait_timer = NULL;
+	if (mc->stream != NULL)
+		return;
+	vg_log_call(VG_LOG_WARN, mc->call_id, "answered %u s ago but no media "
+	    "stream started: hanging up (is public_url reachable by Twilio "
+	    "as wss://?)", g.stream_wait_s);
+	o = json_object_new_object();
+	json_object_object_add(o, "reason",
+	    json_object_new_string("no media stream"));
+	vg_bus_emit("call.hangup", mc->call_id, o);
+}
+
+/* call.state: once a call that expects a stream is answered, its stream
+ * must start within stream_wait. */
+static void
+mws_on_call_state(const struct vg_event *ev, void *arg)
+{
+	struct mws_call *mc = mws_call_find(vg_event_call_id(ev));
+	struct json_object *p = vg_event_json(ev), *v;
+
+	if (mc == NULL || mc->stream != NULL || mc->wait_timer != NULL ||
+	    g.stream_wait_s == 0 || p == NULL ||
+	    !json_object_object_get_ex(p, "state", &v) ||
+	    strcmp(json_object_get_string(v), "in-progress") != 0)
+		return;
+	mc->wait_timer = vg_timer_add(g.self, (uint64_t)g.stream_wait_s *
+	    1000, 0, mws_stream_wait_over, mc);
 }
 
 /* call.ended: close the call's stream and forget the call, quietly:
@@ -440,6 +483,10 @@ mws_on_start(struct mws_stream *st, const struct mws_msg *m)
 	st->started = 1;
 	st->mc = mc;
 	mc->stream = st;
+	if (mc->wait_timer != NULL) {
+		vg_timer_cancel(mc->wait_timer);
+		mc->wait_timer = NULL;
+	}
 	vg_strlcpy(st->stream_sid, m->stream_sid, sizeof(st->stream_sid));
 	vg_call_set_attr(call, "stream_sid", st->stream_sid);
 	if (vg_call_state(call) != VG_CALL_IN_PROGRESS)
@@ -678,6 +725,7 @@ mws_config_load(void)
 	int validate = 1;
 
 	g.start_timeout_s = 5;
+	g.stream_wait_s = 15;
 	g.max_garbage = 20;
 	g.chunk_ms = 20;
 	g.mark_every_ms = 100;
@@ -702,6 +750,7 @@ mws_config_load(void)
 		(field) = (unsigned)v;					\
 	} while (0)
 		MWS_INT("start_timeout", 1, 300, g.start_timeout_s);
+		MWS_INT("stream_wait", 0, 600, g.stream_wait_s);
 		MWS_INT("max_garbage", 0, 1000000, g.max_garbage);
 		MWS_INT("chunk_ms", MWS_CHUNK_MS_MIN, MWS_CHUNK_MS_MAX,
 		    g.chunk_ms);
@@ -798,9 +847,12 @@ media_ws_load(struct vg_module *self)
 	if ((g.sub_created = vg_bus_subscribe(self, "call.created", NULL,
 	    mws_on_call_created, NULL)) == NULL)
 		goto fail;
+	if ((g.sub_state = vg_bus_subscribe(self, "call.state", NULL,
+	    mws_on_call_state, NULL)) == NULL)
+		goto fail_created;
 	if ((g.sub_ended = vg_bus_subscribe(self, "call.ended", NULL,
 	    mws_on_call_ended, NULL)) == NULL)
-		goto fail_created;
+		goto fail_state;
 	if (vg_ws_endpoint(self, MWS_PATH, &mws_ws_handlers, NULL) == -1)
 		goto fail_ended;
 	if (vg_cli_add(self, mws_cli, VG_NELEM(mws_cli)) == -1)
@@ -813,6 +865,8 @@ fail_ws:
 	vg_ws_unendpoint(self, MWS_PATH);
 fail_ended:
 	vg_bus_unsubscribe(g.sub_ended);
+fail_state:
+	vg_bus_unsubscribe(g.sub_state);
 fail_created:
 	vg_bus_unsubscribe(g.sub_created);
 fail:
@@ -849,6 +903,7 @@ media_ws_unload(struct vg_module *self)
 	while (g.calls != NULL)
 		mws_call_free(g.calls);
 	vg_bus_unsubscribe(g.sub_ended);
+	vg_bus_unsubscribe(g.sub_state);
 	vg_bus_unsubscribe(g.sub_created);
 	mws_metrics_remove();
 	free(g.auth_token);

@@ -820,7 +820,7 @@ e2e_up(void)
 	if ((fp = fopen(path, "w")) == NULL)
 		return (-1);
 	fprintf(fp, "[media_ws]\nauth_token = " AUTH "\nstart_timeout = 1\n"
-	    "max_garbage = 3\n");
+	    "stream_wait = 1\nmax_garbage = 3\n");
 	fclose(fp);
 	if ((mod.conf = vg_conf_parse(path, NULL, NULL)) == NULL)
 		return (-1);
@@ -1111,6 +1111,45 @@ t_e2e_no_start(void)
 	e2e_down();
 }
 
+/* An answered call whose stream never starts is hung up after
+ * stream_wait; one whose stream starts in time is not. */
+static void
+t_e2e_stream_wait(void)
+{
+	char id[VG_CALL_ID_MAX], id2[VG_CALL_ID_MAX];
+	struct vg_call *call;
+	struct tw t;
+	uint64_t t0;
+	int base, i;
+
+	VG_CHECK(e2e_up() == 0);
+	base = seen.n;
+	VG_CHECK((call = e2e_call(id, sizeof(id), CSID)) != NULL);
+	if (call != NULL)
+		vg_call_set_state(call, VG_CALL_IN_PROGRESS);
+	t0 = vg_now_ms();
+	VG_CHECK((i = wait_event("call.hangup", base)) >= 0);
+	VG_CHECK(vg_now_ms() - t0 >= 900);
+	if (i >= 0) {
+		VG_CHECK(strstr(seen.json[i], id) != NULL);
+		VG_CHECK(strstr(seen.json[i], "no media stream") != NULL);
+	}
+	if ((call = vg_call_find(id)) != NULL)
+		vg_call_set_state(call, VG_CALL_COMPLETED);
+
+	/* The stream starts in time: no hang-up. */
+	base = seen.n;
+	VG_CHECK((call = e2e_call(id2, sizeof(id2), CSID)) != NULL);
+	if (call != NULL)
+		vg_call_set_state(call, VG_CALL_IN_PROGRESS);
+	VG_CHECK(tw_connect(&t, NULL) == 0);
+	tw_start(&t, id2, TOKEN);
+	VG_CHECK(wait_event("media.started", base) >= 0);
+	pump_ms(1300);
+	VG_CHECK_INT(seen_find("call.hangup", base), -1);
+	e2e_down();
+}
+
 /* Garbage is counted; past max_garbage the stream closes and the call
  * ends with media.stopped "error". */
 static void
@@ -1259,6 +1298,7 @@ static const struct vg_test cases[] = {
 	{ "e2e/call_audio_marks_clear_stop", t_e2e_call },
 	{ "e2e/refused_token_call_signature", t_e2e_refused },
 	{ "e2e/no_start_timeout",	t_e2e_no_start },
+	{ "e2e/answered_without_stream_hung_up", t_e2e_stream_wait },
 	{ "e2e/garbage_closes",		t_e2e_garbage },
 	{ "e2e/call_ended_closes_stream", t_e2e_call_ended },
 	{ "e2e/unload_closes_streams",	t_e2e_unload_closes },

@@ -1182,7 +1182,7 @@ srv_reached(void *arg)
 }
 
 /* call.hangup sends Status=completed once; a second request while the
- * first is in flight sends nothing. */
+ * first is in flight sends nothing; Twilio's 200 ends the call. */
 static void
 t_hangup(void)
 {
@@ -1212,6 +1212,8 @@ t_hangup(void)
 	    "/Calls/CA00000000000000000000000000000011.json");
 	VG_CHECK_STR(rq.body, "Status=completed");
 	VG_CHECK(strncmp(rq.auth, "Basic ", 6) == 0);
+	/* Twilio ended it: the call ends here too, callback or not. */
+	VG_CHECK(vg_call_find_by("call_sid", sid) == NULL);
 }
 
 /* Twilio's "not found" (404 / 20404) to a hang-up is success: the call is

@@ -624,6 +624,11 @@ th_update_done(struct th_fetch *tf, const struct vg_http_result *res)
 		    tf->op == TH_OP_HANGUP ? "hang-up" : "transfer");
 		if (tf->op == TH_OP_HANGUP && tc != NULL)
 			tc->hung_up = 1;
+		/* Twilio has ended it: a call without a status callback URL
+		 * (an inbound number's) would otherwise never end here. */
+		if (tf->op == TH_OP_HANGUP && call != NULL &&
+		    !th_call_ended(call))
+			vg_call_set_state(call, VG_CALL_COMPLETED);
 		return;
 	}
 	if (res->status != 0)
