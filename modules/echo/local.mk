@@ -6,4 +6,3 @@ module_LTLIBRARIES += modules/echo/echo.la
 modules_echo_echo_la_SOURCES =
 modules_echo_echo_la_LIBADD = modules/echo/libecho_impl.la $(JSONC_LIBS)
 modules_echo_echo_la_LDFLAGS = $(VG_MODULE_LINK)
-dist_vgconf_DATA += modules/echo/echo.conf

@@ -14,7 +14,6 @@ module_LTLIBRARIES += modules/media_ws/media_ws.la
 modules_media_ws_media_ws_la_SOURCES =
 modules_media_ws_media_ws_la_LIBADD = modules/media_ws/libmedia_ws_impl.la
 modules_media_ws_media_ws_la_LDFLAGS = $(VG_MODULE_LINK)
-dist_vgconf_DATA += modules/media_ws/media_ws.conf
 
 check_PROGRAMS += modules/media_ws/test_media_ws
 modules_media_ws_test_media_ws_SOURCES = modules/media_ws/test_media_ws.c

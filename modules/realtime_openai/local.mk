@@ -14,7 +14,6 @@ modules_realtime_openai_realtime_openai_la_SOURCES =
 modules_realtime_openai_realtime_openai_la_LIBADD = \
 	modules/realtime_openai/librealtime_openai_impl.la
 modules_realtime_openai_realtime_openai_la_LDFLAGS = $(VG_MODULE_LINK)
-dist_vgconf_DATA += modules/realtime_openai/realtime_openai.conf
 
 check_PROGRAMS += modules/realtime_openai/test_realtime_openai
 modules_realtime_openai_test_realtime_openai_SOURCES = \

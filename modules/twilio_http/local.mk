@@ -14,7 +14,6 @@ modules_twilio_http_twilio_http_la_SOURCES =
 modules_twilio_http_twilio_http_la_LIBADD = \
 	modules/twilio_http/libtwilio_http_impl.la
 modules_twilio_http_twilio_http_la_LDFLAGS = $(VG_MODULE_LINK)
-dist_vgconf_DATA += modules/twilio_http/twilio_http.conf
 
 # Tests beside the code: the module's own library, the core, and a fake
 # Twilio REST server in a thread.

@@ -20,7 +20,6 @@ modules_ui_events_ui_events_la_SOURCES =
 modules_ui_events_ui_events_la_LIBADD = \
 	modules/ui_events/libui_events_impl.la
 modules_ui_events_ui_events_la_LDFLAGS = $(VG_MODULE_LINK)
-dist_vgconf_DATA += modules/ui_events/ui_events.conf
 
 # The page: no build step, installed as is.
 uiwwwdir = $(pkgdatadir)/www

@@ -2,8 +2,7 @@
 # The acceptance suite (issue 6): the success criteria of the original
 # prototype, checked against the real daemon the way a new user meets it.
 # The daemon runs with every module of the sample configuration (etc/*.conf
-# and modules/*/*.conf copied as they are, modules autoloaded from the
-# build), secrets and URLs from the environment exactly as a user sets them
+# copied as they are, modules autoloaded from the build), secrets and URLs from the environment exactly as a user sets them
 # (VOICEGATE_*, TWILIO_*, OPENAI_*), TWILIO_API_BASE_URL pointing at the
 # fake Twilio REST API and OPENAI_REALTIME_URL at the strict fake Realtime
 # server (tests/fakes/realtime.mjs, one script per call). A UI client
@@ -189,7 +188,7 @@ export OPENAI_REALTIME_URL="ws://127.0.0.1:$RT_PORT/v1/realtime"
 # build has (modules.conf autoloads them); listen and public_url on a free
 # loopback port, so that the fake Twilio's callbacks reach it ----
 mkdir -p "$E2E_DIR/etc"
-for f in "$VG_TOP_SRCDIR"/etc/*.conf "$VG_TOP_SRCDIR"/modules/*/*.conf; do
+for f in "$VG_TOP_SRCDIR"/etc/*.conf; do
 	cp "$f" "$E2E_DIR/etc/"
 done
 started=

@@ -312,8 +312,8 @@ if [ -n "$have_nginx" ]; then
 	export TWILIO_ACCOUNT_SID=$ACC TWILIO_AUTH_TOKEN=$TOK
 	export HOST=voice.example.com
 	e2e_conf twilio_http media_ws
-	cp "$SRC/modules/twilio_http/twilio_http.conf" \
-	    "$SRC/modules/media_ws/media_ws.conf" "$E2E_DIR/etc/"
+	cp "$SRC/etc/twilio_http.conf" \
+	    "$SRC/etc/media_ws.conf" "$E2E_DIR/etc/"
 	sed -i "s#^public_url = .*#public_url = https://$HOST#" \
 	    "$E2E_DIR/etc/voicegate.conf"
 	if ! e2e_start; then

@@ -215,19 +215,19 @@ export OPENAI_REALTIME_URL="ws://127.0.0.1:$RT_PORT/v1/realtime"
 # ---- the daemon: sample configurations; public_url is its own address so
 # that the fake Twilio's status callbacks reach it ----
 e2e_conf twilio_http media_ws realtime_openai twilio_bus
-cp "$VG_TOP_SRCDIR/modules/media_ws/media_ws.conf" \
+cp "$VG_TOP_SRCDIR/etc/media_ws.conf" \
     "$VG_TOP_SRCDIR/etc/agents.conf" "$E2E_DIR/etc/"
 # A route to the survey preset with its context values, in the sample's
 # [routes] section.
 ROUTE="$SURVEY_TO => {\"type\": \"survey\", \"context\": {\"company\":"
 ROUTE="$ROUTE \"Acme Buses\", \"topic\": \"night buses\"}}"
 awk -v route="$ROUTE" '{ print } /^\[routes\]$/ { print route }' \
-    "$VG_TOP_SRCDIR/modules/twilio_http/twilio_http.conf" \
+    "$VG_TOP_SRCDIR/etc/twilio_http.conf" \
     >"$E2E_DIR/etc/twilio_http.conf"
 check "conf/route_set" grep -qxF "$ROUTE" "$E2E_DIR/etc/twilio_http.conf"
 # A short tool_timeout for the tool that never answers.
 sed 's/^tool_timeout = .*/tool_timeout = 1/' \
-    "$VG_TOP_SRCDIR/modules/realtime_openai/realtime_openai.conf" \
+    "$VG_TOP_SRCDIR/etc/realtime_openai.conf" \
     >"$E2E_DIR/etc/realtime_openai.conf"
 check "conf/tool_timeout_set" grep -qx 'tool_timeout = 1' \
     "$E2E_DIR/etc/realtime_openai.conf"

@@ -136,9 +136,9 @@ export TWILIO_ACCOUNT_SID=$ACC TWILIO_AUTH_TOKEN=$TOK \
     OPENAI_API_KEY=test-key \
     OPENAI_REALTIME_URL="ws://127.0.0.1:$RT_PORT/v1/realtime"
 e2e_conf twilio_http media_ws realtime_openai
-cp "$VG_TOP_SRCDIR/modules/media_ws/media_ws.conf" \
-    "$VG_TOP_SRCDIR/modules/twilio_http/twilio_http.conf" \
-    "$VG_TOP_SRCDIR/modules/realtime_openai/realtime_openai.conf" \
+cp "$VG_TOP_SRCDIR/etc/media_ws.conf" \
+    "$VG_TOP_SRCDIR/etc/twilio_http.conf" \
+    "$VG_TOP_SRCDIR/etc/realtime_openai.conf" \
     "$VG_TOP_SRCDIR/etc/agents.conf" "$E2E_DIR/etc/"
 if ! e2e_start; then
 	check "daemon/starts" false

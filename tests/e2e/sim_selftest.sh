@@ -120,9 +120,9 @@ if [ -f "$VG_TOP_BUILDDIR/mods/twilio_http.so" ] &&
     [ -f "$VG_TOP_BUILDDIR/mods/media_ws.so" ]; then
 	export TWILIO_ACCOUNT_SID=$ACC TWILIO_AUTH_TOKEN=$TOK
 	e2e_conf twilio_http media_ws echo
-	cp "$VG_TOP_SRCDIR/modules/twilio_http/twilio_http.conf" \
-	    "$VG_TOP_SRCDIR/modules/media_ws/media_ws.conf" \
-	    "$VG_TOP_SRCDIR/modules/echo/echo.conf" "$E2E_DIR/etc/"
+	cp "$VG_TOP_SRCDIR/etc/twilio_http.conf" \
+	    "$VG_TOP_SRCDIR/etc/media_ws.conf" \
+	    "$VG_TOP_SRCDIR/etc/echo.conf" "$E2E_DIR/etc/"
 	if e2e_start; then
 		PUB=http://127.0.0.1:5050
 		J="$T/call.json"

@@ -55,11 +55,11 @@ daemon() {
 	sed -i "s|^listen = .*|listen = $2|;
 	    s|^public_url = .*|public_url = $1|;
 	    s|^log_level = .*|log_level = debug|" "$E2E_DIR/etc/voicegate.conf"
-	cp "$VG_TOP_SRCDIR/modules/media_ws/media_ws.conf" \
-	    "$VG_TOP_SRCDIR/modules/echo/echo.conf" "$E2E_DIR/etc/"
+	cp "$VG_TOP_SRCDIR/etc/media_ws.conf" \
+	    "$VG_TOP_SRCDIR/etc/echo.conf" "$E2E_DIR/etc/"
 	# The sample, with a short REST timeout for the 504 case.
 	sed 's/^request_timeout = .*/request_timeout = 1/' \
-	    "$VG_TOP_SRCDIR/modules/twilio_http/twilio_http.conf" \
+	    "$VG_TOP_SRCDIR/etc/twilio_http.conf" \
 	    >"$E2E_DIR/etc/twilio_http.conf"
 	for m in twilio_http media_ws echo; do
 		ln -sf "$VG_TOP_BUILDDIR/mods/$m.so" "$E2E_DIR/mods/$m.so"

@@ -93,7 +93,7 @@ configure() {
 	if [ "$1" = 1 ]; then
 		e2e_conf twilio_http media_ws ui_events echo realtime_openai
 		cp "$VG_TOP_SRCDIR/etc/agents.conf" "$E2E_DIR/etc/"
-		cp "$VG_TOP_SRCDIR/modules/realtime_openai/"*.conf \
+		cp "$VG_TOP_SRCDIR/etc/realtime_openai.conf" \
 		    "$E2E_DIR/etc/"
 		# the agent answers; echo keeps its routes only
 		loop=no
@@ -104,12 +104,12 @@ configure() {
 	sed -i "s|^listen = .*|listen = 127.0.0.1:$PORT|;
 	    s|^public_url = .*|public_url = $BASE|" \
 	    "$E2E_DIR/etc/voicegate.conf"
-	cp "$VG_TOP_SRCDIR/modules/twilio_http/twilio_http.conf" \
-	    "$VG_TOP_SRCDIR/modules/media_ws/media_ws.conf" "$E2E_DIR/etc/"
+	cp "$VG_TOP_SRCDIR/etc/twilio_http.conf" \
+	    "$VG_TOP_SRCDIR/etc/media_ws.conf" "$E2E_DIR/etc/"
 	sed "s|^audio_loopback = .*|audio_loopback = $loop|" \
-	    "$VG_TOP_SRCDIR/modules/echo/echo.conf" >"$E2E_DIR/etc/echo.conf"
+	    "$VG_TOP_SRCDIR/etc/echo.conf" >"$E2E_DIR/etc/echo.conf"
 	sed "s|^www_dir =.*|www_dir = $VG_TOP_SRCDIR/modules/ui_events/www|" \
-	    "$VG_TOP_SRCDIR/modules/ui_events/ui_events.conf" \
+	    "$VG_TOP_SRCDIR/etc/ui_events.conf" \
 	    >"$E2E_DIR/etc/ui_events.conf"
 }
 
