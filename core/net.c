@@ -106,6 +106,9 @@ static struct {
 	struct event		*flush;		/* core: hand over core_pend */
 	struct net_queue	 to_core;
 	struct net_queue	 to_net;
+	/* message blocks of each thread (see net.h) */
+	struct net_pool		 pool_core;
+	struct net_pool		 pool_net;
 	/* messages not handed over yet, one batch per loop pass: the
 	 * core's for the net thread (core thread only)... */
 	struct net_msg		*core_pend;
@@ -289,15 +292,15 @@ net_unkeep_headers(struct vg_module *mod)
 static void
 net_flush_to_core(void)
 {
-	int was_empty;
+	int wake;
 
 	if (g.net_pend == NULL)
 		return;
-	net_queue_push_list(&g.to_core, g.net_pend, g.net_pend_tail,
-	    g.net_pend_n, &was_empty);
+	wake = net_queue_push_list(&g.to_core, g.net_pend, g.net_pend_tail,
+	    g.net_pend_n);
 	g.net_pend = g.net_pend_tail = NULL;
 	g.net_pend_n = 0;
-	if (was_empty)
+	if (wake)
 		event_active(g.wake, EV_READ, 0);
 }
 
@@ -339,15 +342,15 @@ net_to_core(struct net_msg *m, int force)
 static void
 net_flush_to_net(void)
 {
-	int was_empty;
+	int wake;
 
 	if (g.core_pend == NULL)
 		return;
-	net_queue_push_list(&g.to_net, g.core_pend, g.core_pend_tail,
-	    g.core_pend_n, &was_empty);
+	wake = net_queue_push_list(&g.to_net, g.core_pend, g.core_pend_tail,
+	    g.core_pend_n);
 	g.core_pend = g.core_pend_tail = NULL;
 	g.core_pend_n = 0;
-	if (was_empty)
+	if (wake)
 		lws_cancel_service(g.ctx);
 }
 
@@ -408,11 +411,20 @@ net_core_drain(void)
 	}
 }
 
-/* The wake event fired: the core has messages. */
+/* The wake event fired: the core has messages. Take them until the queue
+ * stays empty once armed; after a few rounds, yield to the rest of the
+ * loop and come back. */
 static void
 net_core_wake(evutil_socket_t fd, short what, void *arg)
 {
-	net_core_drain();
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		net_core_drain();
+		if (net_queue_arm(&g.to_core) == 0)
+			return;
+	}
+	event_active(g.wake, EV_READ, 0);
 }
 
 /* ---- net thread: connections ---- */
@@ -900,6 +912,20 @@ net_ws_established(struct lws *wsi, struct net_conn *nc)
 	return (0);
 }
 
+/* Message M (taken) of NC is whole: count it and hand it to the core.
+ * Returns 0. */
+static int
+net_ws_rx_done(struct net_conn *nc, struct net_msg *m)
+{
+	net_count(&g.st.ws_msgs_in, 1);
+	if (net_to_core(m, 0) == -1) {
+		vg_log(VG_LOG_WARN, "net: core queue full, closing %llu",
+		    (unsigned long long)nc->id);
+		net_conn_kill(nc, VG_WS_CLOSE_ERROR, "core overloaded");
+	}
+	return (0);
+}
+
 /* RECEIVE: LEN more bytes of a message; deliver it when whole. */
 static int
 net_ws_rx(struct lws *wsi, struct net_conn *nc, const void *in, size_t len)
@@ -911,6 +937,16 @@ net_ws_rx(struct lws *wsi, struct net_conn *nc, const void *in, size_t len)
 	if (lws_is_first_fragment(wsi)) {
 		nc->rx_len = 0;
 		nc->rx_binary = lws_frame_is_binary(wsi);
+		if (len <= g.max_ws_message && lws_is_final_fragment(wsi)) {
+			/* the whole message at once (the usual case): one
+			 * allocation, one copy */
+			m = net_msg_new_data(NET_WS_MSG, nc->id, 0, len);
+			m->binary = nc->rx_binary;
+			if (len > 0)
+				memcpy(m->data, in, len);
+			m->data[len] = '\0';
+			return (net_ws_rx_done(nc, m));
+		}
 	}
 	if (nc->rx_len + len > g.max_ws_message) {
 		net_count_oversize();
@@ -932,10 +968,8 @@ net_ws_rx(struct lws *wsi, struct net_conn *nc, const void *in, size_t len)
 	nc->rx_len += len;
 	if (!lws_is_final_fragment(wsi))
 		return (0);
-	m = net_msg_new(NET_WS_MSG, nc->id);
+	m = net_msg_new_data(NET_WS_MSG, nc->id, 0, nc->rx_len);
 	m->binary = nc->rx_binary;
-	m->len = nc->rx_len;
-	m->data = vg_xmalloc(nc->rx_len + 1);
 	memcpy(m->data, nc->rx, nc->rx_len);
 	m->data[m->len] = '\0';
 	nc->rx_len = 0;
@@ -944,13 +978,7 @@ net_ws_rx(struct lws *wsi, struct net_conn *nc, const void *in, size_t len)
 		nc->rx = NULL;
 		nc->rx_cap = 0;
 	}
-	net_count(&g.st.ws_msgs_in, 1);
-	if (net_to_core(m, 0) == -1) {
-		vg_log(VG_LOG_WARN, "net: core queue full, closing %llu",
-		    (unsigned long long)nc->id);
-		net_conn_kill(nc, VG_WS_CLOSE_ERROR, "core overloaded");
-	}
-	return (0);
+	return (net_ws_rx_done(nc, m));
 }
 
 /* WRITEABLE: send queued messages while the pipe takes them, then the
@@ -1123,12 +1151,15 @@ net_handle(struct net_msg *m)
 			break;
 		}
 		m->next = NULL;
-		if (nc->sq_tail != NULL)
-			nc->sq_tail->next = m;
-		else
-			nc->sq_head = m;
-		nc->sq_tail = m;
 		nc->sq_bytes += m->len;
+		if (nc->sq_tail != NULL) {
+			/* a WRITEABLE callback is already asked for (see
+			 * net_ws_established() and net_ws_write()) */
+			nc->sq_tail->next = m;
+			nc->sq_tail = m;
+			return;
+		}
+		nc->sq_head = nc->sq_tail = m;
 		if (nc->established)
 			lws_callback_on_writable(nc->wsi);
 		return;
@@ -1155,17 +1186,25 @@ net_handle(struct net_msg *m)
 	net_msg_free(m);
 }
 
-/* The core woke us: act on everything it queued. */
+/* The core woke us: act on everything it queued, until the queue stays
+ * empty once armed (then the core wakes us for the next); after a few
+ * rounds, let the loop run and come back. */
 static void
 net_drain(void)
 {
 	struct net_msg *m, *next;
+	int round;
 
-	for (m = net_queue_take(&g.to_net); m != NULL; m = next) {
-		next = m->next;
-		m->next = NULL;
-		net_handle(m);
+	for (round = 0; round < 8; round++) {
+		for (m = net_queue_take(&g.to_net); m != NULL; m = next) {
+			next = m->next;
+			m->next = NULL;
+			net_handle(m);
+		}
+		if (net_queue_arm(&g.to_net) == 0)
+			return;
 	}
+	lws_cancel_service(g.ctx);
 }
 
 /* The one protocol callback: HTTP, WebSocket server and client. */
@@ -1255,6 +1294,7 @@ net_lws_log(int level, const char *line)
 static void *
 net_main(void *arg)
 {
+	net_pool_use(&g.pool_net);
 	while (!__atomic_load_n(&g.stop, __ATOMIC_ACQUIRE)) {
 		if (lws_service(g.ctx, 0) < 0)
 			break;
@@ -1269,6 +1309,7 @@ net_main(void *arg)
 	lws_context_destroy(g.ctx);
 	net_flush_to_core();
 	net_idmap_free(&g.conns);
+	net_pool_use(NULL);
 	return (NULL);
 }
 
@@ -1399,6 +1440,7 @@ vg_net_start(const struct vg_settings *s)
 		goto fail_ctx;
 	}
 	g.running = 1;
+	net_pool_use(&g.pool_core);
 	vg_log(VG_LOG_NOTICE, "net: listening on %s:%d (%s)",
 	    s->listen_addr, g.port, libev ? "libev" : "poll");
 	return (0);
@@ -1459,6 +1501,9 @@ vg_net_stop(void)
 	g.flush = g.wake = NULL;
 	net_queue_destroy(&g.to_net);
 	net_queue_destroy(&g.to_core);
+	net_pool_use(NULL);
+	net_pool_drain(&g.pool_core);
+	net_pool_drain(&g.pool_net);
 	g.port = 0;
 }
 

@@ -40,12 +40,15 @@ struct net_hdr {
 	char		*value;
 };
 
+struct net_pool;
+
 /*
  * One queue entry. Every pointer is owned by the message; a consumer may
  * steal one by setting it to NULL before net_msg_free().
  */
 struct net_msg {
 	struct net_msg	*next;
+	struct net_pool	*pool;		/* where it goes back, or NULL */
 	enum net_msg_type type;
 	uint64_t	 id;
 	int		 code;		/* HTTP status, or close code */
@@ -63,8 +66,35 @@ struct net_msg {
 	size_t		 len;		/* payload bytes */
 };
 
+/*
+ * A pool of message blocks with room for NET_POOL_DATA bytes of data, for
+ * one thread's messages (net_pool_use()): that thread takes blocks, any
+ * thread gives them back (a lock-free stack the owner empties all at
+ * once, so no ABA). A message freed on the other thread thus returns to
+ * the allocating thread's pool instead of crossing malloc arenas. At most
+ * NET_POOL_MAX blocks wait in a pool; beyond, they are freed.
+ */
+#define NET_POOL_DATA	1024
+#define NET_POOL_MAX	512
+struct net_pool {
+	struct net_msg	*shared;	/* given back; atomic */
+	size_t		 shared_n;	/* atomic */
+	struct net_msg	*priv;		/* the owner's */
+	size_t		 priv_n;
+};
+
+/* Take blocks from P in this thread from now on (NULL: plain malloc). */
+void		 net_pool_use(struct net_pool *p);
+/* Free the blocks waiting in P. Only once no thread uses it. */
+void		 net_pool_drain(struct net_pool *p);
+
 /* Build and free messages. */
 struct net_msg	*net_msg_new(enum net_msg_type type, uint64_t id);
+/* A message whose DATA is in the same allocation: OFF + LEN + 1 bytes,
+ * payload at DATA + OFF (LEN set; the bytes are the caller's to fill).
+ * Such a DATA cannot be stolen. */
+struct net_msg	*net_msg_new_data(enum net_msg_type type, uint64_t id,
+		    size_t off, size_t len);
 void		 net_msg_free(struct net_msg *m);
 /* Free M and every message after it (linked by next). */
 void		 net_msg_free_list(struct net_msg *m);
@@ -82,20 +112,32 @@ struct net_queue {
 	size_t		 depth;		/* written under lock, atomically */
 	size_t		 max;
 	size_t		 high_water;
+	int		 waiting;	/* the taker sleeps; atomic */
 };
 
 void		 net_queue_init(struct net_queue *q, size_t max);
 /* Drop everything queued and the lock. */
 void		 net_queue_destroy(struct net_queue *q);
-/* Append M (taken on success); FORCE ignores the bound. Sets *WAS_EMPTY.
- * Returns 0, or -1 when the queue is full (M stays the caller's). Any
- * thread. */
+/* Append M (taken on success); FORCE ignores the bound. Sets *WAKE when
+ * the taker must be woken (see net_queue_arm()). Returns 0, or -1 when the
+ * queue is full (M stays the caller's). Any thread. */
 int		 net_queue_push(struct net_queue *q, struct net_msg *m,
-		    int force, int *was_empty);
+		    int force, int *wake);
 /* Append the N messages HEAD..TAIL (linked by next, taken) whatever the
- * bound; sets *WAS_EMPTY. One lock for the batch. Any thread. */
-void		 net_queue_push_list(struct net_queue *q, struct net_msg *head,
-		    struct net_msg *tail, size_t n, int *was_empty);
+ * bound, with one lock. Returns 1 when the taker was armed and must now be
+ * woken (it has been disarmed), else 0. Any thread. */
+int		 net_queue_push_list(struct net_queue *q, struct net_msg *head,
+		    struct net_msg *tail, size_t n);
+/* The wake-up handshake. The taker calls net_queue_arm() when it has
+ * taken everything and is about to sleep until woken; a pusher that finds
+ * it armed disarms it and must wake it (net_queue_push_list() returns 1).
+ * Both sides fence between their write and their read, so either the
+ * pusher sees the taker armed or the taker sees the message: none is
+ * stranded, and a busy taker is never woken. */
+/* Arm Q's taker. Returns 0: sleep (a wake-up will come for anything
+ * pushed from now on), or 1: messages are queued and no wake-up will come
+ * for them, take them now. Taker's thread. */
+int		 net_queue_arm(struct net_queue *q);
 /* Take the whole queue as a list, oldest first (NULL when empty). */
 struct net_msg	*net_queue_take(struct net_queue *q);
 /* The number of messages queued, read without the lock: a hint for the

@@ -335,13 +335,10 @@ vg_ws_send(struct vg_ws_conn *conn, const void *data, size_t len,
 
 	if (conn->closing || conn->released)
 		return (-1);
-	m = net_msg_new(NET_WS_SEND, conn->id);
+	m = net_msg_new_data(NET_WS_SEND, conn->id, LWS_PRE, len);
 	m->binary = binary != 0;
-	m->off = LWS_PRE;
-	m->data = vg_xmalloc(LWS_PRE + len + 1);
 	if (len > 0)
 		memcpy(m->data + LWS_PRE, data, len);
-	m->len = len;
 	return (net_to_net(m));
 }
 

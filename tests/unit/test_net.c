@@ -13,12 +13,14 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -1085,8 +1087,6 @@ qstress_producer(void *arg)
 	struct net_msg *head, *tail, *m;
 	uint64_t id = 1;
 	size_t n, want = 1;
-	int was_empty;
-
 	while (id <= QSTRESS_N) {
 		head = tail = NULL;
 		for (n = 0; n < want && id <= QSTRESS_N; n++) {
@@ -1097,7 +1097,7 @@ qstress_producer(void *arg)
 				head = m;
 			tail = m;
 		}
-		net_queue_push_list(q, head, tail, n, &was_empty);
+		(void)net_queue_push_list(q, head, tail, n);
 		want = want % 64 + 1;
 		if (want == 1)
 			sched_yield();
@@ -1140,8 +1140,159 @@ t_queue_batches(void)
 	net_queue_destroy(&q);
 }
 
+/* The wake-up handshake under stress: many messages, batches of random
+ * size, random pauses on both sides; the taker sleeps on a semaphore
+ * after arming and is woken only when a pusher says so. */
+#ifdef __SANITIZE_THREAD__
+#define QWAKE_N		200000
+#else
+#define QWAKE_N		2000000
+#endif
+
+struct qwake {
+	struct net_queue q;
+	sem_t		 wake;
+	unsigned	 seed;
+	uint64_t	 wakes;
+	uint64_t	 batches;
+	uint64_t	 consumed;	/* atomic: the last id taken */
+	int		 stranded;	/* atomic: a checkpoint timed out */
+};
+
+/* A small pseudo-random number (xorshift) from *SEED. */
+static unsigned
+qwake_rand(unsigned *seed)
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 17;
+	*seed ^= *seed << 5;
+	return (*seed);
+}
+
+/* A pause of random length: none, a yield, or a few microseconds. */
+static void
+qwake_pause(unsigned *seed)
+{
+	unsigned r = qwake_rand(seed) % 1000;
+
+	if (r < 5)
+		usleep(r * 10);
+	else if (r < 50)
+		sched_yield();
+}
+
+/* A checkpoint: wait (2 s at most) for the taker to have taken up to ID.
+ * A taker asleep with messages queued and no wake-up coming never does:
+ * returns -1 (and marks the run stranded, waking the taker to end it). */
+static int
+qwake_checkpoint(struct qwake *w, uint64_t id)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (__atomic_load_n(&w->consumed, __ATOMIC_ACQUIRE) < id) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 3) {
+			__atomic_store_n(&w->stranded, 1, __ATOMIC_RELEASE);
+			sem_post(&w->wake);
+			return (-1);
+		}
+		sched_yield();
+	}
+	return (0);
+}
+
+/* The pusher: ids 1..QWAKE_N in batches of 1..64, waking when told, now
+ * and then waiting for the taker to catch up. */
+static void *
+qwake_producer(void *arg)
+{
+	struct qwake *w = arg;
+	struct net_msg *head, *tail, *m;
+	uint64_t id = 1;
+	unsigned seed = w->seed;
+	size_t n, want;
+
+	while (id <= QWAKE_N) {
+		want = qwake_rand(&seed) % 64 + 1;
+		head = tail = NULL;
+		for (n = 0; n < want && id <= QWAKE_N; n++) {
+			m = net_msg_new(NET_WS_MSG, id++);
+			if (tail != NULL)
+				tail->next = m;
+			else
+				head = m;
+			tail = m;
+		}
+		w->batches++;
+		if (net_queue_push_list(&w->q, head, tail, n)) {
+			w->wakes++;
+			sem_post(&w->wake);
+		}
+		qwake_pause(&seed);
+		if (qwake_rand(&seed) % 16 == 0 && qwake_checkpoint(w, id - 1))
+			break;
+	}
+	return (NULL);
+}
+
+/* No message is stranded (the taker, asleep after arming, is always
+ * woken for it), none is reordered, and a busy taker is not woken for
+ * every batch. */
+static void
+t_queue_wake(void)
+{
+	struct qwake w;
+	struct net_msg *m, *next;
+	struct timespec ts;
+	pthread_t th;
+	uint64_t expect = 1, sleeps = 0;
+	unsigned seed = 12345;
+	int ok = 1, stranded = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.seed = 67890;
+	net_queue_init(&w.q, 1000);
+	VG_CHECK(sem_init(&w.wake, 0, 0) == 0);
+	VG_CHECK(pthread_create(&th, NULL, qwake_producer, &w) == 0);
+	while (expect <= QWAKE_N) {
+		for (m = net_queue_take(&w.q); m != NULL; m = next) {
+			next = m->next;
+			if (m->id != expect)
+				ok = 0;
+			expect++;
+			net_msg_free(m);
+		}
+		__atomic_store_n(&w.consumed, expect - 1, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&w.stranded, __ATOMIC_ACQUIRE))
+			break;
+		qwake_pause(&seed);
+		if (expect > QWAKE_N || net_queue_arm(&w.q) == 1)
+			continue;
+		/* armed and empty: only a wake-up may end this sleep */
+		sleeps++;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 10;
+		if (sem_timedwait(&w.wake, &ts) == -1)
+			break;
+	}
+	pthread_join(th, NULL);
+	stranded = __atomic_load_n(&w.stranded, __ATOMIC_ACQUIRE);
+	if (stranded)
+		fprintf(stderr, "stranded after id %llu\n",
+		    (unsigned long long)(expect - 1));
+	VG_CHECK(!stranded);
+	VG_CHECK(ok);
+	VG_CHECK_INT(expect, QWAKE_N + 1);
+	VG_CHECK(w.wakes <= sleeps + 1);
+	VG_CHECK(w.wakes < w.batches);
+	net_queue_destroy(&w.q);
+	sem_destroy(&w.wake);
+}
+
 static const struct vg_test cases[] = {
 	{ "net/queue_batches_two_threads",	t_queue_batches },
+	{ "net/queue_wake_handshake_stress",	t_queue_wake },
 	{ "net/http_get_query_kept_header",	t_get_query_header },
 	{ "net/http_post_body",			t_post_body },
 	{ "net/http_prefix_and_any_method",	t_prefix_and_any },
