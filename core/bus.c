@@ -46,6 +46,7 @@ struct vg_event {
 	uint32_t		 hash;		/* of type, for exact matches */
 	uint8_t			 type_len;
 	uint8_t			 call_len;
+	uint8_t			 pooled;	/* a bus_pool block */
 	uint64_t		 seq;		/* assigned at publish */
 	uint64_t		 time_ns;	/* monotonic, at creation */
 	uint64_t		 wall_ms;	/* epoch ms, at creation */
@@ -55,6 +56,17 @@ struct vg_event {
 	char			 type[VG_EVENT_TYPE_MAX];
 	char			 call_id[VG_CALL_ID_MAX];
 };
+
+/* Audio events of up to BUS_POOL_AUDIO bytes made on the core thread come
+ * from fixed blocks, kept (at most BUS_POOL_MAX) when the core thread drops
+ * them: one frame in, one out, for every call, with no malloc. Core thread
+ * only; outside g, which vg_bus_free() clears while events may live on. */
+#define BUS_POOL_AUDIO	1024
+#define BUS_POOL_MAX	256
+static struct {
+	struct vg_event		*free;
+	unsigned		 n;
+} bus_pool;
 
 /* One subscription: owned by the bus, freed by unsubscribe or release. */
 struct vg_sub {
@@ -191,10 +203,19 @@ bus_call_check(const char *call_id)
 	return ((int)len);
 }
 
-/* Allocate an event with EXTRA bytes after it, type and call id filled.
- * Returns new (one reference), or NULL on a bad type or call id. */
+/* True on the core thread of a running bus. */
+static int
+bus_on_core(void)
+{
+	return (g.ready && pthread_equal(pthread_self(), g.thread));
+}
+
+/* Allocate an event with EXTRA bytes after it, type and call id filled,
+ * from the pool when POOL and it fits. Returns new (one reference), or
+ * NULL on a bad type or call id. */
 static struct vg_event *
-bus_event_alloc(const char *type, const char *call_id, size_t extra)
+bus_event_alloc(const char *type, const char *call_id, size_t extra,
+    int pool)
 {
 	struct vg_event *ev;
 	int tlen, clen;
@@ -207,7 +228,19 @@ bus_event_alloc(const char *type, const char *call_id, size_t extra)
 		vg_log(VG_LOG_WARN, "bus: call id too long for %s", type);
 		return (NULL);
 	}
-	ev = vg_xmalloc(sizeof(*ev) + extra);
+	if (pool && extra <= sizeof(struct vg_audio_frame) + BUS_POOL_AUDIO &&
+	    bus_on_core()) {
+		if ((ev = bus_pool.free) != NULL) {
+			bus_pool.free = ev->next;
+			bus_pool.n--;
+		} else
+			ev = vg_xmalloc(sizeof(*ev) +
+			    sizeof(struct vg_audio_frame) + BUS_POOL_AUDIO);
+		ev->pooled = 1;
+	} else {
+		ev = vg_xmalloc(sizeof(*ev) + extra);
+		ev->pooled = 0;
+	}
 	ev->refs = 1;
 	ev->hash = bus_hash(type, (size_t)tlen);
 	ev->type_len = (uint8_t)tlen;
@@ -238,7 +271,7 @@ vg_event_new(const char *type, const char *call_id,
 		json_object_put(payload);
 		return (NULL);
 	}
-	if ((ev = bus_event_alloc(type, call_id, 0)) == NULL) {
+	if ((ev = bus_event_alloc(type, call_id, 0, 0)) == NULL) {
 		json_object_put(payload);
 		return (NULL);
 	}
@@ -262,7 +295,7 @@ vg_event_new_audio(const char *type, const char *call_id,
 		vg_log(VG_LOG_WARN, "bus: bad audio event");
 		return (NULL);
 	}
-	ev = bus_event_alloc(type, call_id, sizeof(*af) + len);
+	ev = bus_event_alloc(type, call_id, sizeof(*af) + len, 1);
 	if (ev == NULL)
 		return (NULL);
 	af = (struct vg_audio_frame *)(ev + 1);
@@ -299,6 +332,12 @@ vg_event_unref(const struct vg_event *cev)
 		return;
 	if (ev->json != NULL)
 		json_object_put(ev->json);
+	if (ev->pooled && bus_pool.n < BUS_POOL_MAX && bus_on_core()) {
+		ev->next = bus_pool.free;
+		bus_pool.free = ev;
+		bus_pool.n++;
+		return;
+	}
 	free(ev);
 }
 
@@ -824,4 +863,9 @@ vg_bus_free(void)
 	}
 	memset(&g, 0, sizeof(g));
 	bus_lists_init();
+	while ((ev = bus_pool.free) != NULL) {
+		bus_pool.free = ev->next;
+		free(ev);
+	}
+	bus_pool.n = 0;
 }

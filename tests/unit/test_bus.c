@@ -586,6 +586,48 @@ t_ref_threads(void)
 
 /* ---- audio, JSON, bad arguments ---- */
 
+/* Small audio events dropped on the core thread are kept and reused
+ * (bytes exact each time); big ones are not; one that outlives the bus
+ * is freed, not kept. */
+static void
+t_audio_pool(void)
+{
+	unsigned char frame[160], big[2000];
+	const struct vg_audio_frame *af;
+	struct vg_event *a, *b, *c;
+
+	if (setup() == -1) {
+		VG_CHECK(0);
+		return;
+	}
+	memset(frame, 0x11, sizeof(frame));
+	memset(big, 0x22, sizeof(big));
+	a = vg_event_new_audio("audio.in", "CA1", VG_CODEC_PCMU, 8000, 20,
+	    frame, sizeof(frame));
+	VG_CHECK(a != NULL);
+	vg_event_unref(a);
+	frame[0] = 0x33;
+	b = vg_event_new_audio("audio.out", "CA2", VG_CODEC_PCMU, 8000, 40,
+	    frame, 100);
+	VG_CHECK(b == a);		/* the same block, reused */
+	VG_CHECK_STR(vg_event_type(b), "audio.out");
+	VG_CHECK_STR(vg_event_call_id(b), "CA2");
+	af = vg_event_audio(b);
+	VG_CHECK(af != NULL && af->len == 100 && af->media_ts_ms == 40 &&
+	    af->data[0] == 0x33 && af->data[99] == 0x11);
+	VG_CHECK_INT(vg_event_seq(b), 0);
+	c = vg_event_new_audio("audio.in", "CA1", VG_CODEC_PCMU, 8000, 60,
+	    big, sizeof(big));
+	VG_CHECK(c != NULL && c != a);
+	vg_event_unref(c);
+	vg_event_unref(b);
+	c = vg_event_new_audio("audio.in", NULL, VG_CODEC_PCMU, 8000, 0,
+	    frame, sizeof(frame));
+	VG_CHECK(c == a);
+	teardown();
+	vg_event_unref(c);		/* after the bus: freed (ASan) */
+}
+
 /* An audio event carries its frame bytes exactly. */
 static void
 t_audio_exact(void)
@@ -959,6 +1001,7 @@ static const struct vg_test cases[] = {
 	{ "bus/ref_survives_delivery",		t_ref_survives },
 	{ "bus/unref_on_other_threads",		t_ref_threads },
 	{ "bus/audio_bytes_exact",		t_audio_exact },
+	{ "bus/audio_blocks_reused",		t_audio_pool },
 	{ "bus/new_bad_args",			t_new_bad_args },
 	{ "bus/to_json_shape",			t_to_json },
 	{ "bus/type_conflict",			t_type_conflict },
