@@ -15,8 +15,9 @@ EXTRA_DIST += bench/run-bus
 # ---- WebSocket echo through the daemon: ws_load and run-ws-echo ----
 noinst_PROGRAMS += bench/ws_load
 bench_ws_load_SOURCES = bench/ws_load.c
+bench_ws_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools/sim
 bench_ws_load_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-bench_ws_load_LDADD = $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+bench_ws_load_LDADD = tools/sim/libwsc.la $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 TESTS += bench/ws_load-selftest.sh
 EXTRA_DIST += bench/ws_load-selftest.sh bench/run-ws-echo
 

@@ -13,6 +13,11 @@
  * an in-process echo server (a second thread) and prints one
  * "N passed, N failed" line. --echo-server serves that same raw echo on
  * its own, as the floor a benchmark compares the daemon against.
+ *
+ * Buffers, framing, handshake keys and the clock come from wsc
+ * (tools/sim/wsc.h, linked as tools/sim/libwsc.la), shared with
+ * voicegate-sim. Only the client thread masks frames (wsc's mask generator
+ * is not thread-safe); the self-test server thread sends unmasked.
  */
 #include "config.h"
 
@@ -28,7 +33,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -37,23 +41,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#define WL_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#include "wsc.h"
+
 #define WL_HIST_US	100000		/* 1 us buckets up to 100 ms */
 #define WL_HEAD_LEN	24		/* 16 hex ns + 8 hex sequence */
 #define WL_MAX_FRAME	(1024 * 1024)	/* largest frame accepted */
 #define WL_MAX_OUT	(1024 * 1024)	/* bytes queued per connection */
-#define WL_READ_CHUNK	16384
 #define WL_MAX_EVENTS	256
 #define WL_MAX_HTTP	8192		/* handshake response bound */
 
-#define NS_PER_S	1000000000ULL
 #define NS_PER_MS	1000000ULL
 
 /* Where one client connection stands. */
@@ -67,14 +67,6 @@ enum wl_state {
 	WL_FAILED,		/* never opened */
 };
 
-/* A byte buffer with a read offset; used for both directions. */
-struct wl_buf {
-	unsigned char	*data;
-	size_t		 off;		/* first unconsumed byte */
-	size_t		 len;		/* end of valid bytes */
-	size_t		 cap;
-};
-
 /* One client connection; owned by the run that opened it. */
 struct wl_conn {
 	int		 fd;
@@ -82,8 +74,8 @@ struct wl_conn {
 	int		 want_out;	/* EPOLLOUT registered */
 	char		 key[32];	/* Sec-WebSocket-Key sent */
 	char		 accept[32];	/* the answer we expect */
-	struct wl_buf	 in;
-	struct wl_buf	 out;
+	struct wsc_buf	 in;
+	struct wsc_buf	 out;
 	uint32_t	 seq;		/* messages sent */
 	unsigned char	 head[WL_HEAD_LEN]; /* start of the message read */
 	size_t		 head_len;
@@ -151,33 +143,9 @@ struct wl_srv {
 	uint64_t	 split;		/* messages echoed in two fragments */
 };
 
-static uint64_t	wl_rng_state = 0x9e3779b97f4a7c15ULL;
 static volatile sig_atomic_t wl_interrupted;
 
 /* ---- small helpers ---- */
-
-/* Return the monotonic clock in nanoseconds. */
-static uint64_t
-wl_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec);
-}
-
-/* Return the next value of a xorshift64 generator (mask keys only). */
-static uint64_t
-wl_rand(void)
-{
-	uint64_t x = wl_rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	wl_rng_state = x;
-	return (x);
-}
 
 /* Print a message on stderr and exit with status 2. */
 static void
@@ -196,17 +164,6 @@ wl_calloc(size_t n, size_t size)
 	if (p == NULL)
 		wl_fatal("out of memory");
 	return (p);
-}
-
-/* Make FD non-blocking. Returns 0 or -1. */
-static int
-wl_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		return (-1);
-	return (0);
 }
 
 /* Write V as exactly N lower-case hex digits at P. */
@@ -240,239 +197,6 @@ wl_unhex(const unsigned char *p, int n, uint64_t *v)
 	}
 	*v = x;
 	return (0);
-}
-
-/* Compute base64(SHA1(KEY + GUID)) into OUT (at least 29 bytes).
- * Returns 0 or -1. */
-static int
-wl_accept_key(const char *key, char *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char buf[128];
-	unsigned int mdlen = 0;
-	int n;
-
-	n = snprintf(buf, sizeof(buf), "%s%s", key, WL_GUID);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return (-1);
-	if (EVP_Digest(buf, (size_t)n, md, &mdlen, EVP_sha1(), NULL) != 1 ||
-	    mdlen != 20)
-		return (-1);
-	EVP_EncodeBlock((unsigned char *)out, md, 20);
-	return (0);
-}
-
-/* Make a random Sec-WebSocket-Key into OUT (at least 25 bytes).
- * Returns 0 or -1. */
-static int
-wl_make_key(char *out)
-{
-	unsigned char raw[16];
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return (-1);
-	EVP_EncodeBlock((unsigned char *)out, raw, sizeof(raw));
-	return (0);
-}
-
-/* Find header NAME in the HTTP head H (NUL-terminated) and copy its
- * trimmed value into OUT. Returns 0, or -1 if absent or too long. */
-static int
-wl_http_header(const char *h, const char *name, char *out, size_t outsz)
-{
-	size_t nlen = strlen(name), vlen;
-	const char *p = h, *v, *e;
-
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, nlen) != 0 || p[nlen] != ':')
-			continue;
-		v = p + nlen + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if ((e = strstr(v, "\r\n")) == NULL)
-			e = v + strlen(v);
-		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		vlen = (size_t)(e - v);
-		if (vlen >= outsz)
-			return (-1);
-		memcpy(out, v, vlen);
-		out[vlen] = '\0';
-		return (0);
-	}
-	return (-1);
-}
-
-/* ---- buffers ---- */
-
-/* Make room for N more bytes at the end of B, compacting first. */
-static void
-wl_buf_reserve(struct wl_buf *b, size_t n)
-{
-	size_t cap;
-
-	if (b->off > 0 && (b->off == b->len || b->cap - b->len < n)) {
-		memmove(b->data, b->data + b->off, b->len - b->off);
-		b->len -= b->off;
-		b->off = 0;
-	}
-	if (b->cap - b->len >= n)
-		return;
-	cap = b->cap != 0 ? b->cap : 512;
-	while (cap - b->len < n)
-		cap *= 2;
-	if ((b->data = realloc(b->data, cap)) == NULL)
-		wl_fatal("out of memory");
-	b->cap = cap;
-}
-
-/* Release what B holds. */
-static void
-wl_buf_free(struct wl_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Return the bytes in B not yet consumed. */
-static size_t
-wl_buf_avail(const struct wl_buf *b)
-{
-	return (b->len - b->off);
-}
-
-/* Write as much of B to FD as the socket takes. Returns 0 (possibly with
- * bytes left) or -1 on a socket error. */
-static int
-wl_buf_flush(struct wl_buf *b, int fd)
-{
-	ssize_t n;
-
-	while (b->off < b->len) {
-		n = send(fd, b->data + b->off, b->len - b->off, MSG_NOSIGNAL);
-		if (n > 0) {
-			b->off += (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return (0);
-		return (-1);
-	}
-	b->off = b->len = 0;
-	return (0);
-}
-
-/* Read once from FD into B. Returns bytes read, 0 at EOF, -1 on error
- * (with errno EAGAIN when there was nothing to read). */
-static ssize_t
-wl_buf_read(struct wl_buf *b, int fd)
-{
-	ssize_t n;
-
-	wl_buf_reserve(b, WL_READ_CHUNK);
-	do
-		n = recv(fd, b->data + b->len, b->cap - b->len, 0);
-	while (n == -1 && errno == EINTR);
-	if (n > 0)
-		b->len += (size_t)n;
-	return (n);
-}
-
-/* ---- frames ---- */
-
-/* Append one frame (FIN set) with OPCODE and payload P/LEN to B, masked
- * when MASK is set (client to server). */
-static void
-wl_frame_put(struct wl_buf *b, int opcode, const unsigned char *p,
-    size_t len, int mask)
-{
-	unsigned char *h;
-	uint64_t m = 0;
-	size_t hl = 2, i;
-
-	wl_buf_reserve(b, len + 14);
-	h = b->data + b->len;
-	h[0] = (unsigned char)(0x80 | (opcode & 0x0f));
-	if (len < 126)
-		h[1] = (unsigned char)len;
-	else if (len < 65536) {
-		h[1] = 126;
-		h[2] = (unsigned char)(len >> 8);
-		h[3] = (unsigned char)len;
-		hl = 4;
-	} else {
-		h[1] = 127;
-		for (i = 0; i < 8; i++)
-			h[2 + i] = (unsigned char)((uint64_t)len >>
-			    (56 - 8 * i));
-		hl = 10;
-	}
-	if (mask) {
-		h[1] |= 0x80;
-		m = wl_rand();
-		memcpy(h + hl, &m, 4);
-		for (i = 0; i < len; i++)
-			h[hl + 4 + i] = p[i] ^ h[hl + (i & 3)];
-		hl += 4;
-	} else
-		memcpy(h + hl, p, len);
-	b->len += hl + len;
-}
-
-/* One parsed frame header, with its payload in the input buffer. */
-struct wl_frame {
-	int		 fin;
-	int		 opcode;
-	unsigned char	*payload;	/* unmasked in place */
-	size_t		 len;
-	size_t		 total;		/* header + payload */
-};
-
-/* Parse one complete frame at the front of B into F, unmasking its payload
- * in place. Returns 1 with a frame, 0 if more bytes are needed, -1 on a
- * protocol error (oversized frame). */
-static int
-wl_frame_get(struct wl_buf *b, struct wl_frame *f)
-{
-	unsigned char *p = b->data + b->off, *mk = NULL;
-	size_t avail = wl_buf_avail(b), hl = 2, i;
-	uint64_t len;
-
-	if (avail < 2)
-		return (0);
-	f->fin = (p[0] & 0x80) != 0;
-	f->opcode = p[0] & 0x0f;
-	len = p[1] & 0x7f;
-	if (len == 126) {
-		if (avail < 4)
-			return (0);
-		len = ((uint64_t)p[2] << 8) | p[3];
-		hl = 4;
-	} else if (len == 127) {
-		if (avail < 10)
-			return (0);
-		for (len = 0, i = 0; i < 8; i++)
-			len = (len << 8) | p[2 + i];
-		hl = 10;
-	}
-	if (len > WL_MAX_FRAME)
-		return (-1);
-	if (p[1] & 0x80) {
-		mk = p + hl;
-		hl += 4;
-	}
-	if (avail < hl + len)
-		return (0);
-	f->payload = p + hl;
-	f->len = (size_t)len;
-	f->total = hl + (size_t)len;
-	if (mk != NULL)
-		for (i = 0; i < len; i++)
-			f->payload[i] ^= mk[i & 3];
-	return (1);
 }
 
 /* ---- /proc sampling ---- */
@@ -579,8 +303,8 @@ wl_conn_close(struct wl_run *w, int i, enum wl_state state)
 	else if (c->state == WL_OPEN && state == WL_DONE)
 		w->r->closed_early++;
 	c->state = state;
-	wl_buf_free(&c->in);
-	wl_buf_free(&c->out);
+	wsc_buf_free(&c->in);
+	wsc_buf_free(&c->out);
 }
 
 /* Flush connection I's output and keep EPOLLOUT registered only while
@@ -591,11 +315,11 @@ wl_conn_flush(struct wl_run *w, int i)
 	struct wl_conn *c = &w->c[i];
 	int want;
 
-	if (wl_buf_flush(&c->out, c->fd) == -1) {
+	if (wsc_buf_flush(&c->out, c->fd) == -1) {
 		wl_conn_close(w, i, c->state == WL_OPEN ? WL_DONE : WL_FAILED);
 		return (-1);
 	}
-	want = wl_buf_avail(&c->out) > 0;
+	want = wsc_buf_avail(&c->out) > 0;
 	if (want != c->want_out) {
 		c->want_out = want;
 		wl_conn_watch(w, i, EPOLL_CTL_MOD);
@@ -642,9 +366,9 @@ wl_conn_connected(struct wl_run *w, int i)
 		wl_conn_close(w, i, WL_FAILED);
 		return;
 	}
-	if (wl_make_key(c->key) == -1 || wl_accept_key(c->key, c->accept) == -1)
+	if (wsc_make_key(c->key, c->accept) == -1)
 		wl_fatal("cannot make a handshake key");
-	wl_buf_reserve(&c->out, 512);
+	wsc_buf_reserve(&c->out, 512);
 	n = snprintf((char *)c->out.data + c->out.len, c->out.cap - c->out.len,
 	    "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
@@ -665,12 +389,12 @@ wl_conn_handshake(struct wl_run *w, int i)
 	unsigned char *end;
 	size_t hlen;
 
-	wl_buf_reserve(&c->in, 1);
+	wsc_buf_reserve(&c->in, 1);
 	c->in.data[c->in.len] = '\0';
 	end = (unsigned char *)strstr((char *)c->in.data + c->in.off,
 	    "\r\n\r\n");
 	if (end == NULL) {
-		if (wl_buf_avail(&c->in) > WL_MAX_HTTP)
+		if (wsc_buf_avail(&c->in) > WL_MAX_HTTP)
 			goto fail;
 		return (0);
 	}
@@ -681,7 +405,7 @@ wl_conn_handshake(struct wl_run *w, int i)
 	head[hlen] = '\0';
 	if (strncmp(head, "HTTP/1.1 101", 12) != 0)
 		goto fail;
-	if (wl_http_header(head, "Sec-WebSocket-Accept", got,
+	if (wsc_http_header(head, "Sec-WebSocket-Accept", got,
 	    sizeof(got)) == -1 || strcmp(got, c->accept) != 0)
 		goto fail;
 	c->in.off += hlen;
@@ -732,16 +456,16 @@ static int
 wl_conn_frames(struct wl_run *w, int i, uint64_t now)
 {
 	struct wl_conn *c = &w->c[i];
-	struct wl_frame f;
+	struct wsc_frame f;
 	size_t take;
 	int rc;
 
-	while ((rc = wl_frame_get(&c->in, &f)) == 1) {
+	while ((rc = wsc_frame_get(&c->in, &f, WL_MAX_FRAME)) == 1) {
 		switch (f.opcode) {
-		case 0x0:	/* continuation */
-		case 0x1:	/* text */
-		case 0x2:	/* binary */
-			if (f.opcode != 0x0 || !c->in_msg)
+		case WSC_OP_CONT:
+		case WSC_OP_TEXT:
+		case WSC_OP_BINARY:
+			if (f.opcode != WSC_OP_CONT || !c->in_msg)
 				c->head_len = c->msg_len = 0;
 			else if (f.fin)
 				w->r->fragmented++;
@@ -755,15 +479,16 @@ wl_conn_frames(struct wl_run *w, int i, uint64_t now)
 			if (f.fin)
 				wl_conn_message(w, c, now);
 			break;
-		case 0x8:	/* close: answer it unless we sent ours */
+		case WSC_OP_CLOSE:	/* answer it unless we sent ours */
 			if (c->state == WL_OPEN)
-				wl_frame_put(&c->out, 0x8, f.payload,
+				wsc_frame_put(&c->out, WSC_OP_CLOSE, f.payload,
 				    f.len >= 2 ? 2 : 0, 1);
-			wl_buf_flush(&c->out, c->fd);
+			wsc_buf_flush(&c->out, c->fd);
 			wl_conn_close(w, i, WL_DONE);
 			return (-1);
-		case 0x9:	/* ping */
-			wl_frame_put(&c->out, 0xa, f.payload, f.len, 1);
+		case WSC_OP_PING:
+			wsc_frame_put(&c->out, WSC_OP_PONG, f.payload, f.len,
+			    1);
 			w->r->pings++;
 			break;
 		default:	/* pong and reserved: ignore */
@@ -775,7 +500,7 @@ wl_conn_frames(struct wl_run *w, int i, uint64_t now)
 		wl_conn_close(w, i, WL_DONE);
 		return (-1);
 	}
-	return (wl_buf_avail(&c->out) > 0 ? wl_conn_flush(w, i) : 0);
+	return (wsc_buf_avail(&c->out) > 0 ? wl_conn_flush(w, i) : 0);
 }
 
 /* Handle epoll events EVS on connection I at NOW. */
@@ -794,7 +519,7 @@ wl_conn_event(struct wl_run *w, int i, uint32_t evs, uint64_t now)
 		return;
 	if (!(evs & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		return;
-	n = wl_buf_read(&c->in, c->fd);
+	n = wsc_buf_read(&c->in, c->fd);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 		wl_conn_close(w, i, c->state == WL_CLOSING ? WL_DONE :
 		    c->state == WL_OPEN ? WL_DONE : WL_FAILED);
@@ -817,13 +542,14 @@ wl_conn_send(struct wl_run *w, int i, uint64_t now)
 
 	if (c->state != WL_OPEN)
 		return;
-	if (wl_buf_avail(&c->out) > WL_MAX_OUT) {
+	if (wsc_buf_avail(&c->out) > WL_MAX_OUT) {
 		r->send_blocked++;
 		return;
 	}
 	wl_hex(w->payload, now, 16);
 	wl_hex(w->payload + 16, c->seq++, 8);
-	wl_frame_put(&c->out, 0x1, w->payload, (size_t)w->o->size, 1);
+	wsc_frame_put(&c->out, WSC_OP_TEXT, w->payload, (size_t)w->o->size,
+	    1);
 	r->sent++;
 	if (now >= w->t_measure && now < w->t_end)
 		r->measured_sent++;
@@ -834,7 +560,7 @@ wl_conn_send(struct wl_run *w, int i, uint64_t now)
 static void
 wl_send_due(struct wl_run *w)
 {
-	uint64_t now = wl_now(), due, lag;
+	uint64_t now = wsc_now(), due, lag;
 
 	for (;;) {
 		due = w->t0 + w->next_k * w->slot_ns;
@@ -848,7 +574,7 @@ wl_send_due(struct wl_run *w)
 		wl_conn_send(w, w->open_idx[w->next_k % (uint64_t)w->nopen],
 		    now);
 		w->next_k++;
-		now = wl_now();
+		now = wsc_now();
 	}
 }
 
@@ -864,7 +590,7 @@ wl_poll(struct wl_run *w, int tfd, int timeout_ms)
 	n = epoll_wait(w->ep, evs, WL_MAX_EVENTS, timeout_ms);
 	if (n <= 0)
 		return;
-	now = wl_now();
+	now = wsc_now();
 	for (k = 0; k < n; k++) {
 		if (evs[k].data.u64 == UINT64_MAX) {
 			/* The send timer: only its wakeup matters. */
@@ -881,7 +607,7 @@ static void
 wl_open_all(struct wl_run *w)
 {
 	const struct wl_opts *o = w->o;
-	uint64_t deadline = wl_now() + (uint64_t)(o->connect_timeout * 1e9);
+	uint64_t deadline = wsc_now() + (uint64_t)(o->connect_timeout * 1e9);
 	int next = 0, pending, i;
 
 	for (;;) {
@@ -896,7 +622,7 @@ wl_open_all(struct wl_run *w)
 		}
 		if ((next == o->conns && pending == 0) || wl_interrupted)
 			break;
-		if (wl_now() > deadline) {
+		if (wsc_now() > deadline) {
 			for (i = 0; i < o->conns; i++)
 				if (w->c[i].state == WL_CONNECTING ||
 				    w->c[i].state == WL_HANDSHAKE ||
@@ -977,8 +703,8 @@ wl_run_load(const struct wl_opts *o, struct wl_result *r)
 		    r->failed);
 	/* Let the server settle, then sample its RSS with every connection
 	 * open and quiet. */
-	stop = wl_now() + 200 * NS_PER_MS;
-	while (wl_now() < stop)
+	stop = wsc_now() + 200 * NS_PER_MS;
+	while (wsc_now() < stop)
 		wl_poll(&w, -1, 20);
 	if (o->server_pid > 0)
 		r->server_rss_connected_kb = wl_proc_rss(o->server_pid);
@@ -999,12 +725,12 @@ wl_run_load(const struct wl_opts *o, struct wl_result *r)
 	w.slot_ns = w.nopen > 0 ? interval_ns / (uint64_t)w.nopen : 1;
 	if (w.slot_ns == 0)
 		w.slot_ns = 1;
-	w.t0 = wl_now() + NS_PER_MS;
+	w.t0 = wsc_now() + NS_PER_MS;
 	w.t_measure = w.t0 + (uint64_t)(o->warmup * 1e9);
 	w.t_end = w.t_measure + (uint64_t)(o->seconds * 1e9);
 	wall0 = 0;
 	while (w.nopen > 0 && !wl_interrupted) {
-		uint64_t now = wl_now();
+		uint64_t now = wsc_now();
 
 		if (!measuring && now >= w.t_measure) {
 			measuring = 1;
@@ -1019,7 +745,7 @@ wl_run_load(const struct wl_opts *o, struct wl_result *r)
 		wl_poll(&w, tfd, 100);
 	}
 	if (measuring) {
-		uint64_t now = wl_now();
+		uint64_t now = wsc_now();
 
 		wall0 = (double)(now - cpu_t0) / 1e9;
 		r->window_s = wall0;
@@ -1037,8 +763,8 @@ wl_run_load(const struct wl_opts *o, struct wl_result *r)
 	close(tfd);
 
 	/* Drain: wait for the echoes still in flight. */
-	stop = wl_now() + (uint64_t)(o->drain * 1e9);
-	while (r->received < r->sent && wl_now() < stop && !wl_interrupted)
+	stop = wsc_now() + (uint64_t)(o->drain * 1e9);
+	while (r->received < r->sent && wsc_now() < stop && !wl_interrupted)
 		wl_poll(&w, -1, 10);
 
 	/* Close politely; give the server a moment to answer. */
@@ -1047,19 +773,18 @@ wl_run_load(const struct wl_opts *o, struct wl_result *r)
 
 		if (c->state != WL_OPEN)
 			continue;
-		wl_frame_put(&c->out, 0x8, (const unsigned char *)"\x03\xe8",
-		    2, 1);
+		wsc_frame_put(&c->out, WSC_OP_CLOSE, "\x03\xe8", 2, 1);
 		c->state = WL_CLOSING;
 		wl_conn_flush(&w, i);
 	}
-	stop = wl_now() + 500 * NS_PER_MS;
+	stop = wsc_now() + 500 * NS_PER_MS;
 	for (;;) {
 		int left = 0;
 
 		for (i = 0; i < o->conns; i++)
 			if (w.c[i].state == WL_CLOSING)
 				left++;
-		if (left == 0 || wl_now() >= stop)
+		if (left == 0 || wsc_now() >= stop)
 			break;
 		wl_poll(&w, -1, 10);
 	}
@@ -1136,8 +861,8 @@ struct wl_sconn {
 	int		 fd;
 	int		 open;
 	int		 want_out;	/* EPOLLOUT registered */
-	struct wl_buf	 in;
-	struct wl_buf	 out;
+	struct wsc_buf	 in;
+	struct wsc_buf	 out;
 };
 
 /* Answer the upgrade request at the front of SC's input. Returns 1 once
@@ -1150,30 +875,28 @@ wl_srv_handshake(struct wl_srv *s, struct wl_sconn *sc)
 	size_t hlen;
 	int n;
 
-	wl_buf_reserve(&sc->in, 1);
+	wsc_buf_reserve(&sc->in, 1);
 	sc->in.data[sc->in.len] = '\0';
 	end = strstr((char *)sc->in.data + sc->in.off, "\r\n\r\n");
 	if (end == NULL)
-		return (wl_buf_avail(&sc->in) > WL_MAX_HTTP ? -1 : 0);
+		return (wsc_buf_avail(&sc->in) > WL_MAX_HTTP ? -1 : 0);
 	hlen = (size_t)(end - (char *)sc->in.data - sc->in.off) + 4;
 	if (hlen > WL_MAX_HTTP)
 		return (-1);
 	memcpy(head, sc->in.data + sc->in.off, hlen);
 	head[hlen] = '\0';
 	sc->in.off += hlen;
-	if (wl_http_header(head, "Sec-WebSocket-Key", key, sizeof(key)) ==
-	    -1 || wl_accept_key(key, acc) == -1)
+	if (wsc_http_header(head, "Sec-WebSocket-Key", key, sizeof(key)) ==
+	    -1 || wsc_accept_key(key, acc) == -1)
 		return (-1);
 	if (s->bad_accept)
 		acc[0] = acc[0] == 'A' ? 'B' : 'A';
 	n = snprintf(resp, sizeof(resp), "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
-	wl_buf_reserve(&sc->out, (size_t)n);
-	memcpy(sc->out.data + sc->out.len, resp, (size_t)n);
-	sc->out.len += (size_t)n;
+	wsc_buf_add(&sc->out, resp, (size_t)n);
 	/* A ping straight away: the client must answer it. */
-	wl_frame_put(&sc->out, 0x9, (const unsigned char *)"hi", 2, 0);
+	wsc_frame_put(&sc->out, WSC_OP_PING, "hi", 2, 0);
 	sc->open = 1;
 	return (1);
 }
@@ -1183,42 +906,43 @@ wl_srv_handshake(struct wl_srv *s, struct wl_sconn *sc)
 static int
 wl_srv_frames(struct wl_srv *s, struct wl_sconn *sc)
 {
-	struct wl_frame f;
+	struct wsc_frame f;
 	unsigned char *h;
 	size_t half;
 	int rc;
 
-	while ((rc = wl_frame_get(&sc->in, &f)) == 1) {
+	while ((rc = wsc_frame_get(&sc->in, &f, WL_MAX_FRAME)) == 1) {
 		sc->in.off += f.total;
 		switch (f.opcode) {
-		case 0x1:
-		case 0x2:
+		case WSC_OP_TEXT:
+		case WSC_OP_BINARY:
 			__atomic_add_fetch(&s->echoed, 1, __ATOMIC_RELAXED);
 			if (s->split_every == 0 || s->echoed %
 			    (uint64_t)s->split_every != 0 || f.len < 2 ||
 			    !f.fin) {
-				wl_frame_put(&sc->out, f.opcode, f.payload,
+				wsc_frame_put(&sc->out, f.opcode, f.payload,
 				    f.len, 0);
 				break;
 			}
 			half = f.len / 2;
-			wl_frame_put(&sc->out, f.opcode, f.payload, half, 0);
+			wsc_frame_put(&sc->out, f.opcode, f.payload, half, 0);
 			h = sc->out.data + sc->out.len - half - (half < 126 ?
 			    2 : 4);
 			h[0] &= 0x7f;	/* not the last fragment */
-			wl_frame_put(&sc->out, 0x0, f.payload + half,
+			wsc_frame_put(&sc->out, WSC_OP_CONT, f.payload + half,
 			    f.len - half, 0);
 			__atomic_add_fetch(&s->split, 1, __ATOMIC_RELAXED);
 			break;
-		case 0x8:
-			wl_frame_put(&sc->out, 0x8, f.payload,
+		case WSC_OP_CLOSE:
+			wsc_frame_put(&sc->out, WSC_OP_CLOSE, f.payload,
 			    f.len >= 2 ? 2 : 0, 0);
-			wl_buf_flush(&sc->out, sc->fd);
+			wsc_buf_flush(&sc->out, sc->fd);
 			return (-1);
-		case 0x9:
-			wl_frame_put(&sc->out, 0xa, f.payload, f.len, 0);
+		case WSC_OP_PING:
+			wsc_frame_put(&sc->out, WSC_OP_PONG, f.payload, f.len,
+			    0);
 			break;
-		case 0xa:
+		case WSC_OP_PONG:
 			__atomic_add_fetch(&s->pongs, 1, __ATOMIC_RELAXED);
 			break;
 		default:
@@ -1234,8 +958,8 @@ wl_srv_drop(int ep, struct wl_sconn *sc)
 {
 	epoll_ctl(ep, EPOLL_CTL_DEL, sc->fd, NULL);
 	close(sc->fd);
-	wl_buf_free(&sc->in);
-	wl_buf_free(&sc->out);
+	wsc_buf_free(&sc->in);
+	wsc_buf_free(&sc->out);
 	free(sc);
 }
 
@@ -1250,7 +974,7 @@ wl_srv_event(struct wl_srv *s, int ep, struct wl_sconn *sc, uint32_t evs)
 	int want;
 
 	if (evs & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-		rd = wl_buf_read(&sc->in, sc->fd);
+		rd = wsc_buf_read(&sc->in, sc->fd);
 		if (rd == 0 || (rd == -1 && errno != EAGAIN &&
 		    errno != EWOULDBLOCK))
 			return (-1);
@@ -1259,9 +983,9 @@ wl_srv_event(struct wl_srv *s, int ep, struct wl_sconn *sc, uint32_t evs)
 		if (rd > 0 && sc->open && wl_srv_frames(s, sc) == -1)
 			return (-1);
 	}
-	if (wl_buf_flush(&sc->out, sc->fd) == -1)
+	if (wsc_buf_flush(&sc->out, sc->fd) == -1)
 		return (-1);
-	want = wl_buf_avail(&sc->out) > 0;
+	want = wsc_buf_avail(&sc->out) > 0;
 	if (want != sc->want_out) {
 		sc->want_out = want;
 		memset(&ev, 0, sizeof(ev));
@@ -1341,7 +1065,7 @@ wl_srv_start(struct wl_srv *s, int port, int bad_accept, int split_every)
 	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    listen(s->lfd, 4096) == -1 ||
 	    getsockname(s->lfd, (struct sockaddr *)&sa, &len) == -1 ||
-	    wl_nonblock(s->lfd) == -1 || pipe(s->stop_fd) == -1) {
+	    wsc_nonblock(s->lfd) == -1 || pipe(s->stop_fd) == -1) {
 		close(s->lfd);
 		return (-1);
 	}
@@ -1600,8 +1324,8 @@ main(int argc, char **argv)
 		default: wl_usage(stderr); return (2);
 		}
 	}
-	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) == 1 && seed != 0)
-		wl_rng_state = seed;
+	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) == 1)
+		wsc_seed(seed);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = wl_on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -1,6 +1,7 @@
 /*
- * wsc: raw-socket WebSocket client pieces shared by voicegate-sim (and,
- * later, bench/ws_load): buffers, frames, handshake keys. Single-threaded.
+ * wsc: raw-socket WebSocket client pieces shared by voicegate-sim and
+ * bench/ws_load: buffers, frames, handshake keys. Only masking touches
+ * global state (the mask generator); see wsc.h for threads.
  */
 #include "config.h"
 
@@ -137,6 +138,27 @@ wsc_buf_read(struct wsc_buf *b, int fd)
 	return (n);
 }
 
+/* Write LEN bytes of SRC XORed with the 4-byte mask MK to DST (which may be
+ * SRC), eight bytes at a time: every frame sent by a client and every
+ * masked frame received goes through here. */
+static void
+wsc_mask(unsigned char *dst, const unsigned char *src, size_t len,
+    const unsigned char *mk)
+{
+	uint64_t m8, w;
+	size_t i;
+
+	memcpy(&m8, mk, 4);
+	memcpy((unsigned char *)&m8 + 4, mk, 4);
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, src + i, 8);
+		w ^= m8;
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < len; i++)
+		dst[i] = src[i] ^ mk[i & 3];
+}
+
 /* Append one frame (FIN set) with OPCODE and payload P/LEN to B. */
 void
 wsc_frame_put(struct wsc_buf *b, int opcode, const void *p, size_t len,
@@ -170,8 +192,7 @@ wsc_frame_put(struct wsc_buf *b, int opcode, const void *p, size_t len,
 		memcpy(mk, &m, 4);
 		memcpy(h + hl, mk, 4);
 		hl += 4;
-		for (i = 0; i < len; i++)
-			h[hl + i] = src[i] ^ mk[i & 3];
+		wsc_mask(h + hl, src, len, mk);
 	} else if (len > 0)
 		memcpy(h + hl, src, len);
 	b->len += hl + len;
@@ -182,7 +203,7 @@ int
 wsc_frame_get(struct wsc_buf *b, struct wsc_frame *f, size_t max)
 {
 	unsigned char *p = b->data + b->off, *mk = NULL;
-	size_t avail = wsc_buf_avail(b), hl = 2, i;
+	size_t avail = b->len - b->off, hl = 2, i;
 	uint64_t len;
 
 	if (avail < 2)
@@ -216,8 +237,7 @@ wsc_frame_get(struct wsc_buf *b, struct wsc_frame *f, size_t max)
 	f->len = (size_t)len;
 	f->total = hl + (size_t)len;
 	if (mk != NULL)
-		for (i = 0; i < len; i++)
-			f->payload[i] ^= mk[i & 3];
+		wsc_mask(f->payload, f->payload, f->len, mk);
 	return (1);
 }
 

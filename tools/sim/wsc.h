@@ -2,8 +2,11 @@
  * wsc: the small pieces of a raw-socket WebSocket client (RFC 6455) that an
  * epoll-driven load tool needs: growable byte buffers, frame encoding
  * (masked) and decoding, the handshake key and its expected accept value,
- * and an HTTP header lookup. No I/O loop and no global state but the mask
- * generator, so several tools can share it; single-threaded use only.
+ * and an HTTP header lookup. No I/O loop; voicegate-sim and bench/ws_load
+ * link it as tools/sim/libwsc.la. The only global state is the mask
+ * generator: masked frames (wsc_frame_put with MASK set) and wsc_seed belong
+ * to one thread, everything else may run on any thread, one buffer per
+ * thread.
  */
 #ifndef VG_WSC_H
 #define VG_WSC_H
