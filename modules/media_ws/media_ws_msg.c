@@ -95,26 +95,6 @@ msg_num_member(struct json_object *obj, const char *key, int optional,
 	return (msg_num(s, out));
 }
 
-/* True when S is a safe id (see media_ws.h). */
-int
-mws_sid_ok(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || s[0] == '\0')
-		return (0);
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= MWS_SID_MAX - 1)
-			return (0);
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		    s[i] == '-'))
-			return (0);
-	}
-	return (1);
-}
-
 /* ---- one parser per event ---- */
 
 /* start: the stream's ids, parameters and (if given) media format. */
@@ -587,6 +567,28 @@ static const uint32_t mws_b64_dec[4][256] = {
 	{ B64_R256(B64_D2, 0) },
 	{ B64_R256(B64_D3, 0) },
 };
+
+/* ---- ids ---- */
+
+/* The bytes a safe id may hold (letters, digits, '_' and '-'). */
+#define SID_OK(c)	(((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && \
+	(c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '-'),
+static const uint8_t mws_sid_chars[256] = { B64_R256(SID_OK, 0) };
+
+/* True when S is a safe id (see media_ws.h). */
+int
+mws_sid_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return (0);
+	for (i = 0; u[i] != '\0'; i++)
+		if (i >= MWS_SID_MAX - 1 || !mws_sid_chars[u[i]])
+			return (0);
+	return (1);
+}
 
 /* Strict base64 decode: whole quads through the tables (an error anywhere
  * is kept in BAD and checked once), the last quad with its padding
