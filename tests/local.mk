@@ -6,6 +6,15 @@ VG_TEST_CFLAGS = $(core_libvgcore_la_CFLAGS)
 VG_TEST_LDADD = core/libvgcore.la
 EXTRA_DIST += tests/vg_test.h
 
+# Helpers the C test programs share (tests/vg_testlib.h): pumping the core
+# loop, a configuration-error printer, a raw-socket HTTP client. Link it
+# before $(VG_TEST_LDADD).
+check_LTLIBRARIES += tests/libvgtest.la
+tests_libvgtest_la_SOURCES = tests/vg_testlib.c tests/vg_testlib.h
+tests_libvgtest_la_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_libvgtest_la_CFLAGS = $(VG_TEST_CFLAGS)
+VG_TESTLIB = tests/libvgtest.la
+
 # Environment for every test: where the build tree is.
 AM_TESTS_ENVIRONMENT = \
 	VG_TOP_SRCDIR='$(abs_top_srcdir)'; export VG_TOP_SRCDIR; \
@@ -86,14 +95,14 @@ tests_unit_test_loop_LDADD = $(VG_TEST_LDADD)
 tests_unit_test_httpc_SOURCES = tests/unit/test_httpc.c
 tests_unit_test_httpc_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_httpc_CFLAGS = $(VG_TEST_CFLAGS)
-tests_unit_test_httpc_LDADD = $(VG_TEST_LDADD)
+tests_unit_test_httpc_LDADD = $(VG_TESTLIB) $(VG_TEST_LDADD)
 
 # ---- net thread: HTTP routes, WebSocket server and client ----
 check_PROGRAMS += tests/unit/test_net
 tests_unit_test_net_SOURCES = tests/unit/test_net.c
 tests_unit_test_net_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_net_CFLAGS = $(VG_TEST_CFLAGS)
-tests_unit_test_net_LDADD = $(VG_TEST_LDADD)
+tests_unit_test_net_LDADD = $(VG_TESTLIB) $(VG_TEST_LDADD)
 
 # ---- loader (with test modules built beside it) ----
 check_PROGRAMS += tests/unit/test_loader

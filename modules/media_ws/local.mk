@@ -21,4 +21,5 @@ modules_media_ws_test_media_ws_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/modules/media_ws -I$(top_srcdir)/modules/twilio_common
 modules_media_ws_test_media_ws_CFLAGS = $(VG_TEST_CFLAGS)
 modules_media_ws_test_media_ws_LDADD = \
-	modules/media_ws/libmedia_ws_impl.la $(VG_TEST_LDADD)
+	modules/media_ws/libmedia_ws_impl.la $(VG_TESTLIB) \
+	$(VG_TEST_LDADD)

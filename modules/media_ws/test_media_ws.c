@@ -23,6 +23,7 @@
 #include "media_ws.h"
 #include "twilio_sig.h"
 #include "vg_test.h"
+#include "vg_testlib.h"
 
 #define WAIT_MS		5000
 #define TOKEN		"0123456789abcdef0123456789abcdef"
@@ -744,30 +745,6 @@ tw_close(struct vg_ws_conn *conn, int code, const char *reason, void *arg)
 static const struct vg_ws_handlers tw_handlers = { tw_open, tw_msg,
     tw_close };
 
-/* Run the core loop for about MS milliseconds. */
-static void
-pump_ms(int ms)
-{
-	struct timeval tv = { 0, ms * 1000 };
-
-	event_base_loopexit(vg_core_base(), &tv);
-	event_base_loop(vg_core_base(), 0);
-}
-
-/* Pump until *P >= N or the deadline. Returns 1 when reached. */
-static int
-pump_until(const int *p, int n)
-{
-	uint64_t end = vg_now_ms() + WAIT_MS;
-
-	while (*p < n) {
-		if (vg_now_ms() > end)
-			return (0);
-		pump_ms(5);
-	}
-	return (1);
-}
-
 static char e2e_dir[64];
 
 /* True when metric NAME reads VALUE in /metrics (-1: NAME is absent). */
@@ -878,7 +855,7 @@ tw_connect(struct tw *t, const char *sig_override)
 	if (t->conn == NULL)
 		return (-1);
 	while (t->opens == 0 && t->closes == 0) {
-		if (!pump_until(&t->opens, 1))
+		if (!pump_until_count(&t->opens, 1, 5))
 			break;
 	}
 	return (t->opens > 0 && t->closes == 0 ? 0 : -1);
@@ -990,7 +967,7 @@ t_e2e_call(void)
 	}
 	VG_CHECK(vg_call_state(vg_call_find(id)) == VG_CALL_IN_PROGRESS);
 	VG_CHECK_STR(vg_call_attr(vg_call_find(id), "stream_sid"), SID);
-	VG_CHECK(pump_until(&t.n, 2));
+	VG_CHECK(pump_until_count(&t.n, 2, 5));
 	VG_CHECK(strncmp(t.msg[0], "{\"event\":\"media\",\"streamSid\":\"" SID
 	    "\",\"media\":{\"payload\":\"VVVV", 60) == 0);
 
@@ -1008,7 +985,7 @@ t_e2e_call(void)
 
 	/* agent audio: 800 more bytes, the mark at 100 ms, echoed */
 	agent_audio(id, 800);
-	VG_CHECK(pump_until(&t.n, 2 + 5 + 1));
+	VG_CHECK(pump_until_count(&t.n, 2 + 5 + 1, 5));
 	for (i = 0; i < t.n; i++) {
 		const char *p = strstr(t.msg[i], "\"name\":\"");
 
@@ -1030,10 +1007,10 @@ t_e2e_call(void)
 	vg_bus_emit("audio.mark", id, json_tokener_parse(
 	    "{\"name\":\"utt1\"}"));
 	k = t.n;
-	VG_CHECK(pump_until(&t.n, k + 1));
+	VG_CHECK(pump_until_count(&t.n, k + 1, 5));
 	VG_CHECK(strstr(t.msg[k], "\"name\":\"n:1:140:g0\"") != NULL);
 	vg_bus_emit("audio.clear", id, NULL);
-	VG_CHECK(pump_until(&t.n, k + 2));
+	VG_CHECK(pump_until_count(&t.n, k + 2, 5));
 	VG_CHECK_STR(t.msg[k + 1], "{\"event\":\"clear\",\"streamSid\":\""
 	    SID "\"}");
 	base = seen.n;
@@ -1059,7 +1036,7 @@ t_e2e_call(void)
 		VG_CHECK(strstr(seen.json[i], "\"reason\":\"stop\"") != NULL);
 	VG_CHECK(wait_event("call.ended", base) > i);
 	VG_CHECK(vg_call_find(id) == NULL);
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_NORMAL);
 	e2e_down();
 }
@@ -1076,18 +1053,18 @@ t_e2e_refused(void)
 	VG_CHECK(e2e_call(id, sizeof(id), CSID) != NULL);
 	VG_CHECK(tw_connect(&t, NULL) == 0);
 	tw_start(&t, id, "ffffffffffffffffffffffffffffffff");
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_POLICY);
 	VG_CHECK(vg_call_find(id) != NULL);
 	VG_CHECK(seen_find("media.started", 0) == -1);
 
 	VG_CHECK(tw_connect(&t, NULL) == 0);
 	tw_start(&t, "vgc_0000000000000000", TOKEN);
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_POLICY);
 
 	tw_connect(&t, "ttk+kVY3Kdi/BWVnuJguRoi2Bjs=");
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_POLICY);
 	VG_CHECK(vg_call_find(id) != NULL);
 	e2e_down();
@@ -1105,7 +1082,7 @@ t_e2e_no_start(void)
 	tw_send(&t, "{\"event\":\"connected\",\"protocol\":\"Call\","
 	    "\"version\":\"1.0.0\"}");
 	t0 = vg_now_ms();
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK(vg_now_ms() - t0 >= 800);
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_POLICY);
 	e2e_down();
@@ -1172,7 +1149,7 @@ t_e2e_garbage(void)
 	VG_CHECK(vg_call_find(id) != NULL);
 	tw_send(&t, "{\"event\":\"media\",\"streamSid\":\"" SID "\","
 	    "\"media\":{\"timestamp\":\"1\",\"payload\":\"@@@@\"}}");
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_POLICY);
 	VG_CHECK((i = wait_event("media.stopped", 0)) >= 0);
 	if (i >= 0)
@@ -1197,7 +1174,7 @@ t_e2e_unload_closes(void)
 	VG_CHECK(wait_event("media.started", 0) >= 0);
 	VG_CHECK(metric_is("media_ws_streams", 1));
 	vg_module_info.unload(&mod);
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_GOING_AWAY);
 	VG_CHECK(metric_is("media_ws_streams", -1));	/* removed */
 	VG_CHECK(tw_connect(&t, NULL) == -1);	/* no endpoint any more */
@@ -1275,7 +1252,7 @@ t_e2e_call_ended(void)
 	tw_start(&t, id, TOKEN);
 	VG_CHECK(wait_event("media.started", 0) >= 0);
 	vg_call_set_state(vg_call_find(id), VG_CALL_COMPLETED);
-	VG_CHECK(pump_until(&t.closes, 1));
+	VG_CHECK(pump_until_count(&t.closes, 1, 5));
 	VG_CHECK_INT(t.close_code, VG_WS_CLOSE_NORMAL);
 	i = seen_find("call.ended", 0);
 	VG_CHECK(i >= 0);

@@ -22,4 +22,5 @@ modules_realtime_openai_test_realtime_openai_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/modules/realtime_openai
 modules_realtime_openai_test_realtime_openai_CFLAGS = $(VG_TEST_CFLAGS)
 modules_realtime_openai_test_realtime_openai_LDADD = \
-	modules/realtime_openai/librealtime_openai_impl.la $(VG_TEST_LDADD)
+	modules/realtime_openai/librealtime_openai_impl.la $(VG_TESTLIB) \
+	$(VG_TEST_LDADD)

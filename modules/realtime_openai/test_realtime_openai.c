@@ -24,6 +24,7 @@
 #include "core.h"
 #include "realtime_openai.h"
 #include "vg_test.h"
+#include "vg_testlib.h"
 
 #define WAIT_MS		5000
 #define KEY		"sk-test-0123456789SECRETabcdef"
@@ -899,30 +900,6 @@ records_reset(void)
 	memset(&seen, 0, sizeof(seen));
 }
 
-/* Run the core loop for about MS milliseconds. */
-static void
-pump_ms(int ms)
-{
-	struct timeval tv = { 0, ms * 1000 };
-
-	event_base_loopexit(vg_core_base(), &tv);
-	event_base_loop(vg_core_base(), 0);
-}
-
-/* Pump until *P >= N or the deadline. Returns 1 when reached. */
-static int
-pump_until(const int *p, int n)
-{
-	uint64_t end = vg_now_ms() + WAIT_MS;
-
-	while (*p < n) {
-		if (vg_now_ms() > end)
-			return (0);
-		pump_ms(2);
-	}
-	return (1);
-}
-
 /* Index of the first client event of TYPE from FROM on, waiting for it;
  * -1 if none came. */
 static int
@@ -1080,7 +1057,7 @@ call_up(char *id, size_t size, const char *task)
 		vg_call_set_attr(call, "task", task);
 	vg_strlcpy(id, vg_call_id(call), size);
 	vg_bus_emit("media.started", id, NULL);
-	if (!pump_until(&fake.opens, 1))
+	if (!pump_until_count(&fake.opens, 1, 2))
 		return (-1);
 	fake_send("{\"type\":\"session.created\",\"event_id\":\"e1\","
 	    "\"session\":{\"id\":\"sess_1\",\"type\":\"realtime\"}}");
@@ -1189,7 +1166,7 @@ t_e2e_append_batching(void)
 	call = vg_call_create(&carrier, VG_CALL_INBOUND, "+1555", "+1556");
 	vg_strlcpy(id, vg_call_id(call), sizeof(id));
 	vg_bus_emit("media.started", id, NULL);
-	VG_CHECK(pump_until(&fake.opens, 1));
+	VG_CHECK(pump_until_count(&fake.opens, 1, 2));
 	caller_audio(id, 160, 0x11);	/* held: no session yet */
 	pump_ms(20);
 	fake_send("{\"type\":\"session.created\",\"event_id\":\"e1\","
@@ -1315,7 +1292,8 @@ t_e2e_barge_in(void)
 	    "\"response\":{\"id\":\"resp_1\"}}");
 	for (i = 0; i < 3; i++)
 		agent_delta("resp_1", "item_A", 1000, (uint8_t)i);
-	VG_CHECK(pump_until(&seen.n, 0) && wait_event("audio.out", 0) >= 0);
+	VG_CHECK(pump_until_count(&seen.n, 0, 2) &&
+	    wait_event("audio.out", 0) >= 0);
 	pump_ms(30);
 	VG_CHECK_INT(count_event("audio.out", 0), 3);
 	played(id, 1200);
@@ -1563,7 +1541,7 @@ t_e2e_reconnect_no_key_logged(void)
 	VG_CHECK(wait_event("agent.error", 0) >= 0);
 	mark = fake.n;
 	vg_ws_close(fake.conn, VG_WS_CLOSE_ERROR, "boom");
-	VG_CHECK(pump_until(&fake.opens, 2));
+	VG_CHECK(pump_until_count(&fake.opens, 2, 2));
 	VG_CHECK_STR(fake.auth, "Bearer " KEY);
 	fake_send("{\"type\":\"session.created\",\"event_id\":\"e\","
 	    "\"session\":{}}");
@@ -1583,7 +1561,7 @@ t_e2e_reconnect_no_key_logged(void)
 	json_object_put(m);
 	/* renewal: the old socket closes, a fresh one carries on */
 	vg_ws_close(fake.conn, VG_WS_CLOSE_NORMAL, "x");	/* drop again */
-	VG_CHECK(pump_until(&fake.opens, 3));
+	VG_CHECK(pump_until_count(&fake.opens, 3, 2));
 	e2e_down();
 
 	fflush(stderr);
@@ -1640,8 +1618,8 @@ t_e2e_end_and_renew(void)
 	    "\"invalid_request_error\",\"code\":\"session_expired\","
 	    "\"message\":\"Your session hit the maximum duration of 60 "
 	    "minutes.\"}}");
-	VG_CHECK(pump_until(&fake.opens, 2));
-	VG_CHECK(pump_until(&fake.closes, 1));
+	VG_CHECK(pump_until_count(&fake.opens, 2, 2));
+	VG_CHECK(pump_until_count(&fake.closes, 1, 2));
 	fake_send("{\"type\":\"session.created\",\"event_id\":\"e\","
 	    "\"session\":{}}");
 	i = wait_msg("session.update", mark);
@@ -1654,7 +1632,7 @@ t_e2e_end_and_renew(void)
 	pump_ms(50);
 	VG_CHECK_INT(count_msg("response.create", mark), 0);	/* silent */
 	vg_call_set_state(vg_call_find(id), VG_CALL_COMPLETED);
-	VG_CHECK(pump_until(&fake.closes, 2));
+	VG_CHECK(pump_until_count(&fake.closes, 2, 2));
 	e2e_down();
 }
 
@@ -1677,7 +1655,7 @@ t_e2e_first_frame_and_slow_delta(void)
 	vg_strlcpy(id, vg_call_id(call), sizeof(id));
 	vg_bus_emit("media.started", id, NULL);
 	caller_audio(id, 160, 0x44);	/* same batch as media.started */
-	VG_CHECK(pump_until(&fake.opens, 1));
+	VG_CHECK(pump_until_count(&fake.opens, 1, 2));
 	for (k = 1; k < 6; k++)		/* 960 bytes held: the buffer grows */
 		caller_audio(id, 160, (uint8_t)(0x44 + k));
 	pump_ms(20);

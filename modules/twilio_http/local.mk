@@ -24,4 +24,5 @@ modules_twilio_http_test_twilio_http_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/modules/twilio_common
 modules_twilio_http_test_twilio_http_CFLAGS = $(VG_TEST_CFLAGS)
 modules_twilio_http_test_twilio_http_LDADD = \
-	modules/twilio_http/libtwilio_http_impl.la $(VG_TEST_LDADD)
+	modules/twilio_http/libtwilio_http_impl.la $(VG_TESTLIB) \
+	$(VG_TEST_LDADD)

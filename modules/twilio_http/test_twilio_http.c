@@ -32,8 +32,8 @@
 #include "twilio_sig.h"
 #include "twilio_text.h"
 #include "vg_test.h"
+#include "vg_testlib.h"
 
-#define WAIT_MS		5000
 #define TOKEN		"0123456789abcdef0123456789abcdef"
 #define ACCOUNT		"AC00000000000000000000000000000001"
 #define API_KEY		"test-api-key-7f3c9a1e"
@@ -351,26 +351,6 @@ srv_count(void)
 	return (n);
 }
 
-/* Copy header NAME's value from the request head HEAD into OUT. */
-static void
-srv_header(const char *head, const char *name, char *out, size_t size)
-{
-	char pat[64];
-	const char *p;
-	size_t n;
-
-	out[0] = '\0';
-	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
-	if ((p = strcasestr(head, pat)) == NULL)
-		return;
-	p += strlen(pat);
-	n = strcspn(p, "\r\n");
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
 /* Read, record and answer one request on FD. */
 static void
 srv_serve(int fd)
@@ -407,8 +387,8 @@ srv_serve(int fd)
 		memset(r, 0, sizeof(*r));
 		sscanf(buf, "%7s %255s", r->method, r->path);
 		*end = '\0';
-		srv_header(buf, "Authorization", r->auth, sizeof(r->auth));
-		srv_header(buf, "Content-Type", r->ctype, sizeof(r->ctype));
+		http_header(buf, "Authorization", r->auth, sizeof(r->auth));
+		http_header(buf, "Content-Type", r->ctype, sizeof(r->ctype));
 		snprintf(r->body, sizeof(r->body), "%s", end + 4);
 	}
 	hang = srv.hang;
@@ -456,19 +436,9 @@ srv_main(void *unused)
 static int
 srv_start(void)
 {
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
-
-	if ((srv.lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(srv.lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(srv.lfd, (struct sockaddr *)&sin, &slen) == -1 ||
+	if ((srv.lfd = listen_loopback(&srv.port)) == -1 ||
 	    listen(srv.lfd, 16) == -1)
 		return (-1);
-	srv.port = ntohs(sin.sin_port);
 	return (pthread_create(&srv.thread, NULL, srv_main, NULL) == 0 ?
 	    0 : -1);
 }
@@ -480,37 +450,6 @@ static struct vg_module thmod = {
 };
 static int up;			/* 1 running, -1 could not start */
 static char confdir[64];
-
-/* Run the core loop for about MS milliseconds. */
-static void
-pump_ms(int ms)
-{
-	struct timeval tv = { 0, ms * 1000 };
-
-	event_base_loopexit(vg_core_base(), &tv);
-	event_base_loop(vg_core_base(), 0);
-}
-
-/* Run the loop until DONE(ARG) or WAIT_MS. Returns DONE's last answer. */
-static int
-pump_until(int (*done)(void *), void *arg)
-{
-	uint64_t end = vg_now_ms() + WAIT_MS;
-
-	while (!done(arg)) {
-		if (vg_now_ms() > end)
-			return (0);
-		pump_ms(5);
-	}
-	return (1);
-}
-
-/* Parse the config error for the log. */
-static void
-conf_err(const struct vg_conf_error *e, void *arg)
-{
-	fprintf(stderr, "  conf %s:%d: %s\n", e->file, e->line, e->message);
-}
 
 /* Core, listener, fake REST API and the module, once. Returns 0 or -1. */
 static int
@@ -559,86 +498,20 @@ bring_up(void)
 	return (0);
 }
 
-struct resp {
-	int	 status;
-	char	 ctype[64];
-	char	 body[8192];
-};
-
-struct client {
-	int	 fd;
-	char	 buf[16384];
-	size_t	 len;
-	int	 eof;
-};
-
-/* True when C holds a whole response (or the peer closed). */
-static int
-client_done(void *arg)
-{
-	struct client *c = arg;
-	char *end, *cl;
-	ssize_t n = -1;
-
-	while (c->len < sizeof(c->buf) - 1 &&
-	    (n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len)) >
-	    0)
-		c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	if (n == 0)
-		c->eof = 1;
-	if (c->eof)
-		return (1);
-	if ((end = strstr(c->buf, "\r\n\r\n")) == NULL)
-		return (0);
-	if ((cl = strcasestr(c->buf, "\r\ncontent-length:")) == NULL ||
-	    cl > end)
-		return (0);
-	return (c->len >= (size_t)(end - c->buf) + 4 +
-	    strtoul(cl + 17, NULL, 10));
-}
-
 /* Send one request to the listener and wait for the answer in R. EXTRA
  * holds whole header lines. Returns 0 or -1. */
 static int
 http_do(const char *method, const char *path, const char *extra,
-    const char *ctype, const char *body, struct resp *r)
+    const char *ctype, const char *body, struct http_resp *r)
 {
-	struct sockaddr_in sin;
-	struct client *c;
-	char *req, *end;
-	int rc = -1;
+	char *req;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
-	c = calloc(1, sizeof(*c));
-	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		goto out;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)vg_net_port());
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto out;
-	fcntl(c->fd, F_SETFL, O_NONBLOCK);
 	req = vg_asprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s", method, path,
 	    extra != NULL ? extra : "", ctype, strlen(body), body);
-	if (write(c->fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		free(req);
-		goto out;
-	}
+	rc = http_exchange(req, r);
 	free(req);
-	if (!pump_until(client_done, c) ||
-	    sscanf(c->buf, "HTTP/1.1 %d", &r->status) != 1)
-		goto out;
-	srv_header(c->buf, "Content-Type", r->ctype, sizeof(r->ctype));
-	if ((end = strstr(c->buf, "\r\n\r\n")) != NULL)
-		snprintf(r->body, sizeof(r->body), "%s", end + 4);
-	rc = 0;
-out:
-	if (c->fd != -1)
-		close(c->fd);
-	free(c);
 	return (rc);
 }
 
@@ -664,7 +537,7 @@ form_body(const struct twilio_param *p, size_t n)
 /* POST a webhook to PATH with P, signed (SIGN) over BASE + PATH. */
 static int
 webhook_at(const char *base, const char *path, const struct twilio_param *p,
-    size_t n, int sign, struct resp *r)
+    size_t n, int sign, struct http_resp *r)
 {
 	char sig[TWILIO_SIG_LEN + 1], hdr[128], *url, *body;
 	int rc;
@@ -685,7 +558,7 @@ webhook_at(const char *base, const char *path, const struct twilio_param *p,
 /* POST a webhook to PATH with P, signed (SIGN) over the public URL. */
 static int
 webhook(const char *path, const struct twilio_param *p, size_t n, int sign,
-    struct resp *r)
+    struct http_resp *r)
 {
 	return (webhook_at(PUBLIC, path, p, n, sign, r));
 }
@@ -711,7 +584,7 @@ t_incoming_valid(void)
 {
 	struct twilio_param p[7];
 	struct vg_call *call;
-	struct resp r;
+	struct http_resp r;
 	char v[128];
 
 	if (bring_up() == -1) {
@@ -753,7 +626,7 @@ t_incoming_repeated_sections(void)
 {
 	struct twilio_param p[7];
 	struct vg_call *call;
-	struct resp r;
+	struct http_resp r;
 
 	if (bring_up() == -1) {
 		VG_CHECK(!"core up");
@@ -782,7 +655,7 @@ static void
 t_incoming_retry_replay(void)
 {
 	struct twilio_param p[8];
-	struct resp r1, r2, r3;
+	struct http_resp r1, r2, r3;
 
 	if (bring_up() == -1)
 		return;
@@ -804,7 +677,7 @@ static void
 t_incoming_bad_signature(void)
 {
 	struct twilio_param p[7];
-	struct resp r;
+	struct http_resp r;
 
 	if (bring_up() == -1)
 		return;
@@ -827,7 +700,7 @@ static void
 t_incoming_shared_url(void)
 {
 	struct twilio_param p[7];
-	struct resp r;
+	struct http_resp r;
 
 	if (bring_up() == -1)
 		return;
@@ -874,7 +747,7 @@ form_value(const char *form, const char *name, int i, char *out,
 
 /* POST /twilio/outbound-call with BODY and KEY. */
 static int
-outbound(const char *key, const char *body, struct resp *r)
+outbound(const char *key, const char *body, struct http_resp *r)
 {
 	char hdr[128];
 
@@ -893,7 +766,7 @@ t_outbound_ok(void)
 	struct srv_req rq;
 	struct json_object *o, *v;
 	struct vg_call *call;
-	struct resp r;
+	struct http_resp r;
 	char val[4096], *auth;
 	int base;
 
@@ -976,7 +849,7 @@ t_outbound_ok(void)
 static void
 t_outbound_invalid(void)
 {
-	struct resp r;
+	struct http_resp r;
 	int base;
 
 	if (bring_up() == -1)
@@ -1019,7 +892,7 @@ t_outbound_agents(void)
 {
 	struct vg_module provider = { .name = "provider",
 	    .state = VG_MOD_RUNNING };
-	struct resp r;
+	struct http_resp r;
 	int base;
 
 	if (bring_up() == -1)
@@ -1045,7 +918,7 @@ t_outbound_agents(void)
 static void
 t_outbound_bad_key(void)
 {
-	struct resp r;
+	struct http_resp r;
 	int base;
 
 	if (bring_up() == -1)
@@ -1067,7 +940,7 @@ static void
 t_outbound_twilio_error(void)
 {
 	struct json_object *o, *v;
-	struct resp r;
+	struct http_resp r;
 
 	if (bring_up() == -1)
 		return;
@@ -1090,7 +963,7 @@ t_outbound_twilio_error(void)
 static void
 t_outbound_timeout(void)
 {
-	struct resp r;
+	struct http_resp r;
 	int base;
 
 	if (bring_up() == -1)
@@ -1112,7 +985,7 @@ static struct vg_call *
 placed(const char *sid)
 {
 	char body[256];
-	struct resp r;
+	struct http_resp r;
 
 	snprintf(body, sizeof(body), "{\"sid\":\"%s\",\"status\":\"queued\"}",
 	    sid);
@@ -1129,7 +1002,7 @@ status_cb(const char *sid, const char *status, const char *seq,
     const char *duration)
 {
 	struct twilio_param p[6];
-	struct resp r;
+	struct http_resp r;
 	size_t n = 0;
 
 	p[n++] = (struct twilio_param){ "AccountSid", ACCOUNT };
@@ -1202,7 +1075,7 @@ t_hangup(void)
 	vg_bus_emit("call.hangup", vg_call_id(call), NULL);
 	vg_bus_emit("call.hangup", vg_call_id(call), NULL);
 	want = base + 1;
-	VG_CHECK(pump_until(srv_reached, &want));
+	VG_CHECK(pump_until_cb(srv_reached, &want));
 	pump_ms(100);
 	VG_CHECK_INT(srv_count(), base + 1);
 	pthread_mutex_lock(&srv.lock);
@@ -1235,7 +1108,7 @@ t_hangup_gone(void)
 	base = srv_count();
 	vg_bus_emit("call.hangup", vg_call_id(call), NULL);
 	want = base + 1;
-	VG_CHECK(pump_until(srv_reached, &want));
+	VG_CHECK(pump_until_cb(srv_reached, &want));
 	pump_ms(100);
 	call = vg_call_find_by("call_sid", sid);
 	VG_CHECK(call == NULL || vg_call_state(call) == VG_CALL_COMPLETED);
@@ -1264,7 +1137,7 @@ t_transfer(void)
 	vg_bus_emit("call.transfer", vg_call_id(call),
 	    json_tokener_parse("{\"to\":\"+14155550199\"}"));
 	want = base + 1;
-	VG_CHECK(pump_until(srv_reached, &want));
+	VG_CHECK(pump_until_cb(srv_reached, &want));
 	pump_ms(100);
 	VG_CHECK_INT(srv_count(), base + 1);
 	pthread_mutex_lock(&srv.lock);
@@ -1321,7 +1194,7 @@ t_cli_call(void)
 	    "\"status\":\"queued\"}", 0);
 	base = srv_count();
 	vg_cli_exec(6, argv, 0, cli_done, &cr);
-	VG_CHECK(pump_until(cli_answered, &cr));
+	VG_CHECK(pump_until_cb(cli_answered, &cr));
 	VG_CHECK_INT(cr.ok, 1);
 	VG_CHECK(strstr(cr.text, "CA00000000000000000000000000000014") != NULL);
 	VG_CHECK_INT(srv_count(), base + 1);
@@ -1337,7 +1210,7 @@ t_cli_call(void)
 	}
 	memset(&cr, 0, sizeof(cr));
 	vg_cli_exec(2, bad, 0, cli_done, &cr);
-	VG_CHECK(pump_until(cli_answered, &cr));
+	VG_CHECK(pump_until_cb(cli_answered, &cr));
 	VG_CHECK_INT(cr.ok, 0);
 	VG_CHECK(strstr(cr.text, "E.164") != NULL);
 }
@@ -1347,7 +1220,7 @@ static void
 t_health(void)
 {
 	struct json_object *o, *v;
-	struct resp r;
+	struct http_resp r;
 
 	if (bring_up() == -1)
 		return;
@@ -1371,7 +1244,7 @@ t_decline_and_unload(void)
 	struct vg_module bare = { .name = "twilio_http",
 	    .state = VG_MOD_RUNNING };
 	char *metrics;
-	struct resp r;
+	struct http_resp r;
 	size_t len;
 
 	if (bring_up() == -1)

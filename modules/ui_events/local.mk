@@ -36,4 +36,5 @@ modules_ui_events_test_ui_events_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
 	-DUI_WWW_SRCDIR=\"$(abs_top_srcdir)/modules/ui_events/www\"
 modules_ui_events_test_ui_events_CFLAGS = $(VG_TEST_CFLAGS)
 modules_ui_events_test_ui_events_LDADD = \
-	modules/ui_events/libui_events_impl.la $(VG_TEST_LDADD)
+	modules/ui_events/libui_events_impl.la $(VG_TESTLIB) \
+	$(VG_TEST_LDADD)

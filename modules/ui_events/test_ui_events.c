@@ -28,6 +28,7 @@
 #include "core.h"
 #include "ui_events.h"
 #include "vg_test.h"
+#include "vg_testlib.h"
 
 #define WAIT_MS		5000
 #define API_KEY		"ui-test-key-5b2e91c7"
@@ -52,37 +53,6 @@ static struct {
 	char	 auth[256];
 	char	 body[1024];
 } outbound;
-
-/* Run the core loop for about MS milliseconds. */
-static void
-pump_ms(int ms)
-{
-	struct timeval tv = { 0, ms * 1000 };
-
-	event_base_loopexit(vg_core_base(), &tv);
-	event_base_loop(vg_core_base(), 0);
-}
-
-/* Run the loop until DONE(ARG) or WAIT_MS. Returns DONE's last answer. */
-static int
-pump_until(int (*done)(void *), void *arg)
-{
-	uint64_t end = vg_now_ms() + WAIT_MS;
-
-	while (!done(arg)) {
-		if (vg_now_ms() > end)
-			return (0);
-		pump_ms(5);
-	}
-	return (1);
-}
-
-/* Print configuration errors. */
-static void
-conf_err(const struct vg_conf_error *e, void *arg)
-{
-	fprintf(stderr, "  conf %s:%d: %s\n", e->file, e->line, e->message);
-}
 
 /* Stand-in for POST /twilio/outbound-call: record, answer like it. */
 static void
@@ -179,114 +149,28 @@ bring_up(void)
 
 /* ---- an HTTP client ---- */
 
-struct resp {
-	int	 status;
-	char	 head[4096];
-	char	 body[16384];
-};
-
-struct client {
-	int	 fd;
-	char	 buf[32768];
-	size_t	 len;
-	int	 eof;
-};
-
-/* True when C holds a whole response (or the peer closed). */
-static int
-client_done(void *arg)
-{
-	struct client *c = arg;
-	char *end, *cl;
-	ssize_t n = -1;
-
-	while (c->len < sizeof(c->buf) - 1 &&
-	    (n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len)) >
-	    0)
-		c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	if (n == 0)
-		c->eof = 1;
-	if (c->eof)
-		return (1);
-	if ((end = strstr(c->buf, "\r\n\r\n")) == NULL)
-		return (0);
-	if (strncmp(c->buf, "HTTP/1.1 304", 12) == 0)
-		return (1);
-	if ((cl = strcasestr(c->buf, "\r\ncontent-length:")) == NULL ||
-	    cl > end)
-		return (0);
-	return (c->len >= (size_t)(end - c->buf) + 4 +
-	    strtoul(cl + 17, NULL, 10));
-}
-
-/* Connect to the listener. Returns the fd or -1. */
-static int
-tcp_open(int rcvbuf)
-{
-	struct sockaddr_in sin;
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	if (rcvbuf > 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)vg_net_port());
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return (fd);
-}
-
 /* Send one request; wait for the answer in R. EXTRA holds whole header
  * lines. Returns 0 or -1. */
 static int
 http_do(const char *method, const char *path, const char *extra,
-    const char *ctype, const char *body, struct resp *r)
+    const char *ctype, const char *body, struct http_resp *r)
 {
-	struct client *c;
-	char *req, *end;
-	int rc = -1;
+	char *req;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
-	c = calloc(1, sizeof(*c));
-	if ((c->fd = tcp_open(0)) == -1)
-		goto out;
 	req = vg_asprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s"
 	    "%s%s%sContent-Length: %zu\r\n\r\n%s", method, path,
 	    vg_net_port(), extra != NULL ? extra : "",
 	    ctype != NULL ? "Content-Type: " : "", ctype != NULL ? ctype : "",
 	    ctype != NULL ? "\r\n" : "", strlen(body), body);
-	if (write(c->fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		free(req);
-		goto out;
-	}
+	rc = http_exchange(req, r);
 	free(req);
-	if (!pump_until(client_done, c) ||
-	    sscanf(c->buf, "HTTP/1.1 %d", &r->status) != 1)
-		goto out;
-	if ((end = strstr(c->buf, "\r\n\r\n")) != NULL) {
-		snprintf(r->head, sizeof(r->head), "%.*s",
-		    (int)(end - c->buf + 2), c->buf);
-		snprintf(r->body, sizeof(r->body), "%s", end + 4);
-	}
-	rc = 0;
-out:
-	if (c->fd != -1)
-		close(c->fd);
-	free(c);
 	return (rc);
 }
 
 /* GET PATH with the key. */
 static int
-get_auth(const char *path, struct resp *r)
+get_auth(const char *path, struct http_resp *r)
 {
 	return (http_do("GET", path, "Authorization: Bearer " API_KEY "\r\n",
 	    NULL, "", r));
@@ -294,23 +178,9 @@ get_auth(const char *path, struct resp *r)
 
 /* Header NAME's value in R, copied into OUT ("" when absent). */
 static const char *
-hdr(const struct resp *r, const char *name, char *out, size_t size)
+hdr(const struct http_resp *r, const char *name, char *out, size_t size)
 {
-	char pat[64];
-	const char *p;
-	size_t n;
-
-	out[0] = '\0';
-	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
-	if ((p = strcasestr(r->head, pat)) == NULL)
-		return (out);
-	p += strlen(pat);
-	n = strcspn(p, "\r\n");
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return (out);
+	return (http_header(r->head, name, out, size));
 }
 
 /* ---- a feed client ---- */
@@ -415,7 +285,7 @@ feed_done(struct feed *f)
 
 	if (f->conn != NULL) {
 		vg_ws_close(f->conn, VG_WS_CLOSE_NORMAL, "done");
-		pump_until(feed_is_closed, f);
+		pump_until_cb(feed_is_closed, f);
 	}
 	for (i = 0; i < f->n; i++)
 		free(f->msgs[i]);
@@ -560,7 +430,7 @@ t_refused(void)
 		    "00000000000000000000000000\r\n",
 	};
 	int64_t before;
-	struct resp r;
+	struct http_resp r;
 	size_t i, j;
 	char v[128];
 
@@ -602,7 +472,7 @@ t_refused(void)
 static void
 t_login_wrong(void)
 {
-	struct resp r;
+	struct http_resp r;
 	char v[256];
 
 	if (bring_up() == -1)
@@ -632,7 +502,7 @@ static void
 t_login_cookie(void)
 {
 	char v[256], cookie[160], line[200];
-	struct resp r;
+	struct http_resp r;
 	char *p;
 
 	if (bring_up() == -1)
@@ -703,7 +573,7 @@ t_static_files(void)
 	};
 	static struct ui_file src[UI_WWW_FILES_MAX];
 	char v[256], etag[64], line[128];
-	struct resp r;
+	struct http_resp r;
 	size_t i;
 	int n;
 
@@ -750,7 +620,7 @@ t_static_traversal(void)
 		"/%2e%2e/ui_events.conf", "/.secret", "/www/index.html",
 		"/./.secret", "/ui_events.conf", "/..\\ui_events.conf",
 	};
-	struct resp r;
+	struct http_resp r;
 	size_t i;
 
 	if (bring_up() == -1)
@@ -800,7 +670,7 @@ t_presets(void)
 	struct json_object *o, *v, *e;
 	const char *want[] = { "transit_booking", "appointment_reminder",
 	    "survey", "custom" };
-	struct resp r;
+	struct http_resp r;
 	size_t i;
 
 	if (bring_up() == -1)
@@ -848,7 +718,7 @@ t_place_call(void)
 {
 	static const char body[] = "{\"to\":\"+15551234567\",\"task\":"
 	    "{\"type\":\"survey\",\"speed\":1.1}}";
-	struct resp r;
+	struct http_resp r;
 	char v[128];
 	int n0;
 
@@ -890,17 +760,17 @@ t_feed_refused(void)
 	if (bring_up() == -1)
 		return;
 	VG_CHECK_INT(feed_connect(&f, "", NULL), 0);
-	VG_CHECK(pump_until(feed_is_closed, &f));
+	VG_CHECK(pump_until_cb(feed_is_closed, &f));
 	VG_CHECK_INT(f.code, 4401);
 	VG_CHECK_INT(f.n, 0);
 	feed_done(&f);
 	VG_CHECK_INT(feed_connect(&f, "", "Authorization: Bearer nope"), 0);
-	VG_CHECK(pump_until(feed_is_closed, &f));
+	VG_CHECK(pump_until_cb(feed_is_closed, &f));
 	VG_CHECK_INT(f.code, 4401);
 	VG_CHECK_INT(f.n, 0);
 	feed_done(&f);
 	VG_CHECK_INT(feed_connect(&f, "", "Cookie: vg_session=123"), 0);
-	VG_CHECK(pump_until(feed_is_closed, &f));
+	VG_CHECK(pump_until_cb(feed_is_closed, &f));
 	VG_CHECK_INT(f.code, 4401);
 	feed_done(&f);
 	VG_CHECK_INT(ui_g.nclients, 0);
@@ -941,7 +811,7 @@ t_feed_snapshot(void)
 	make_calls();
 	VG_CHECK_INT(feed_connect(&f, "", "Authorization: Bearer " API_KEY),
 	    0);
-	VG_CHECK(pump_until(feed_has_msg, &f));
+	VG_CHECK(pump_until_cb(feed_has_msg, &f));
 	VG_CHECK(!f.closed);
 	VG_CHECK(f.n >= 1);
 	if (f.n < 1) {
@@ -1002,7 +872,7 @@ t_feed_live_order(void)
 	make_calls();
 	VG_CHECK_INT(feed_connect(&f, "", "Authorization: Bearer " API_KEY),
 	    0);
-	VG_CHECK(pump_until(feed_has_msg, &f));
+	VG_CHECK(pump_until_cb(feed_has_msg, &f));
 	for (i = 0; i < 30; i++) {
 		emit_final(vg_call_id(call_a), i);
 		vg_bus_publish(vg_event_new_audio("audio.in",
@@ -1012,7 +882,7 @@ t_feed_live_order(void)
 	    "{\"digit\":\"5\"}"));
 	w.f = &f;
 	w.n = 32;
-	VG_CHECK(pump_until(feed_has_n, &w));
+	VG_CHECK(pump_until_cb(feed_has_n, &w));
 	pump_ms(30);
 	VG_CHECK_INT(f.n, 32);		/* snapshot, 30 finals, dtmf */
 	for (i = 0; i < 30 && i + 1 < f.n; i++) {
@@ -1044,10 +914,10 @@ t_feed_filter(void)
 	snprintf(q, sizeof(q), "?call_id=%s", vg_call_id(call_b));
 	VG_CHECK_INT(feed_connect(&f, q, "Authorization: Bearer " API_KEY),
 	    0);
-	VG_CHECK(pump_until(feed_has_msg, &f));
+	VG_CHECK(pump_until_cb(feed_has_msg, &f));
 	VG_CHECK_INT(feed_connect(&all, "", "Authorization: Bearer "
 	    API_KEY), 0);
-	VG_CHECK(pump_until(feed_has_msg, &all));
+	VG_CHECK(pump_until_cb(feed_has_msg, &all));
 	o = f.n > 0 ? json_tokener_parse(f.msgs[0]) : NULL;
 	VG_CHECK(o != NULL && json_object_object_get_ex(o, "calls", &calls) &&
 	    json_object_array_length(calls) == 1);
@@ -1059,7 +929,7 @@ t_feed_filter(void)
 	emit_final(vg_call_id(call_b), 5);
 	w.f = &all;
 	w.n = 6;
-	VG_CHECK(pump_until(feed_has_n, &w));
+	VG_CHECK(pump_until_cb(feed_has_n, &w));
 	pump_ms(30);
 	VG_CHECK_INT(all.n, 6);
 	VG_CHECK_INT(f.n, 3);
@@ -1087,7 +957,7 @@ t_feed_partials_coalesced(void)
 	make_calls();
 	VG_CHECK_INT(feed_connect(&f, "", "Authorization: Bearer " API_KEY),
 	    0);
-	VG_CHECK(pump_until(feed_has_msg, &f));
+	VG_CHECK(pump_until_cb(feed_has_msg, &f));
 	for (i = 1; i <= 10; i++) {
 		p = json_object_new_object();
 		snprintf(text, sizeof(text), "partial %d", i);
@@ -1101,7 +971,7 @@ t_feed_partials_coalesced(void)
 	vg_bus_drain();		/* one burst */
 	w.f = &f;
 	w.n = 2;
-	VG_CHECK(pump_until(feed_has_n, &w));
+	VG_CHECK(pump_until_cb(feed_has_n, &w));
 	pump_ms(30);
 	VG_CHECK_INT(f.n, 2);
 	VG_CHECK_STR(msg_field(&f, 1, "text", v, sizeof(v)), "partial 10");
@@ -1125,21 +995,21 @@ t_feed_outbox_drop(void)
 	before = vg_metric_value(ui_g.m_dropped);
 	VG_CHECK_INT(feed_connect(&slow, "", "Authorization: Bearer "
 	    API_KEY), 0);
-	VG_CHECK(pump_until(feed_has_msg, &slow));
+	VG_CHECK(pump_until_cb(feed_has_msg, &slow));
 	snprintf(q, sizeof(q), "?call_id=%s", vg_call_id(call_b));
 	VG_CHECK_INT(feed_connect(&fast, q, "Authorization: Bearer " API_KEY),
 	    0);
-	VG_CHECK(pump_until(feed_has_msg, &fast));
+	VG_CHECK(pump_until_cb(feed_has_msg, &fast));
 	for (i = 0; i < QUEUE_MAX + 10; i++)
 		emit_final(vg_call_id(call_a), i);
 	emit_final(vg_call_id(call_b), 99);
 	vg_bus_drain();		/* all in one burst, before any flush */
-	VG_CHECK(pump_until(feed_is_closed, &slow));
+	VG_CHECK(pump_until_cb(feed_is_closed, &slow));
 	VG_CHECK_INT(slow.code, VG_WS_CLOSE_POLICY);
 	VG_CHECK_INT(vg_metric_value(ui_g.m_dropped), before + 1);
 	w.f = &fast;
 	w.n = 2;
-	VG_CHECK(pump_until(feed_has_n, &w));
+	VG_CHECK(pump_until_cb(feed_has_n, &w));
 	VG_CHECK(!fast.closed);
 	VG_CHECK_INT(fast.n, 2);
 	VG_CHECK_INT(ui_g.nclients, 1);
@@ -1159,7 +1029,7 @@ t_feed_slow_reader(void)
 	    "Authorization: Bearer " API_KEY "\r\n\r\n";
 	struct json_object *p;
 	struct feed fast;
-	struct client raw;
+	struct http_client raw;
 	char *big, v[64];
 	uint64_t end;
 	int i, sent = 0, ok = 1;
@@ -1177,7 +1047,7 @@ t_feed_slow_reader(void)
 	VG_CHECK_INT(ui_g.nclients, 1);
 	VG_CHECK_INT(feed_connect(&fast, "", "Authorization: Bearer "
 	    API_KEY), 0);
-	VG_CHECK(pump_until(feed_has_msg, &fast));
+	VG_CHECK(pump_until_cb(feed_has_msg, &fast));
 	VG_CHECK_INT(ui_g.nclients, 2);
 	big = malloc(8193);
 	memset(big, 'x', 8192);
@@ -1220,15 +1090,15 @@ static void
 t_unload(void)
 {
 	struct feed f;
-	struct resp r;
+	struct http_resp r;
 
 	if (bring_up() == -1)
 		return;
 	VG_CHECK_INT(feed_connect(&f, "", "Authorization: Bearer " API_KEY),
 	    0);
-	VG_CHECK(pump_until(feed_has_msg, &f));
+	VG_CHECK(pump_until_cb(feed_has_msg, &f));
 	vg_module_info.unload(&uimod);
-	VG_CHECK(pump_until(feed_is_closed, &f));
+	VG_CHECK(pump_until_cb(feed_is_closed, &f));
 	VG_CHECK_INT(f.code, VG_WS_CLOSE_GOING_AWAY);
 	feed_done(&f);
 	VG_CHECK_INT(get_auth("/api/calls", &r), 0);

@@ -27,6 +27,7 @@
 
 #include "core.h"
 #include "vg_test.h"
+#include "vg_testlib.h"
 
 #define SRV_MAX_SLOW	16
 #define SRV_HUGE	(2 * 1024 * 1024)
@@ -171,28 +172,6 @@ srv_main(void *unused)
 		close(srv.slow[i]);
 	srv.nslow = 0;
 	return (NULL);
-}
-
-/* Bind a loopback listener on port 0; PORT gets the port. Returns fd. */
-static int
-listen_loopback(int *port)
-{
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &slen) == -1) {
-		close(fd);
-		return (-1);
-	}
-	*port = ntohs(sin.sin_port);
-	return (fd);
 }
 
 /* Start the core and the server. Returns 0 or -1. */

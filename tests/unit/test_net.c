@@ -30,6 +30,7 @@
 #include "core.h"
 #include "net.h"
 #include "vg_test.h"
+#include "vg_testlib.h"
 
 #define WAIT_MS		5000	/* the longest any step may take */
 
@@ -37,31 +38,6 @@ static struct vg_module mod_a = { .name = "mod_a", .state = VG_MOD_RUNNING };
 static struct vg_module mod_b = { .name = "mod_b", .state = VG_MOD_RUNNING };
 
 /* ---- driving the core loop ---- */
-
-/* Run the core loop for about MS milliseconds. */
-static void
-pump_ms(int ms)
-{
-	struct timeval tv = { 0, ms * 1000 };
-
-	event_base_loopexit(vg_core_base(), &tv);
-	event_base_loop(vg_core_base(), 0);
-}
-
-/* Run the core loop until DONE(ARG) or WAIT_MS pass. Returns DONE's last
- * answer. */
-static int
-pump_until(int (*done)(void *), void *arg)
-{
-	uint64_t end = vg_now_ms() + WAIT_MS;
-
-	while (!done(arg)) {
-		if (vg_now_ms() > end)
-			return (0);
-		pump_ms(5);
-	}
-	return (1);
-}
 
 /* Start the core (once) and the listener on an ephemeral port. */
 static int
@@ -102,24 +78,8 @@ struct raw {
 static int
 raw_open(struct raw *r, int rcvbuf)
 {
-	struct sockaddr_in sin;
-
 	memset(r, 0, sizeof(*r));
-	if ((r->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	if (rcvbuf > 0)
-		setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)vg_net_port());
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(r->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(r->fd);
-		return (-1);
-	}
-	fcntl(r->fd, F_SETFL, O_NONBLOCK);
-	return (0);
+	return ((r->fd = tcp_open(rcvbuf)) == -1 ? -1 : 0);
 }
 
 /* Write all of S (small: the kernel takes it at once). */
@@ -193,7 +153,7 @@ raw_http(struct raw *r, const char *req, size_t reqlen, char *body,
 	const char *b;
 	int status;
 
-	if (raw_send(r, req, reqlen) == -1 || !pump_until(raw_http_done, r))
+	if (raw_send(r, req, reqlen) == -1 || !pump_until_cb(raw_http_done, r))
 		return (-1);
 	if ((n = raw_http_len(r)) == 0 || sscanf(r->buf, "HTTP/1.%*d %d",
 	    &status) != 1)
@@ -240,7 +200,7 @@ raw_ws_open(struct raw *r, const char *path, int rcvbuf)
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	    "Sec-WebSocket-Version: 13\r\n\r\n", path);
 	if (raw_send(r, req, strlen(req)) == -1 ||
-	    !pump_until(raw_http_done, r) ||
+	    !pump_until_cb(raw_http_done, r) ||
 	    sscanf(r->buf, "HTTP/1.%*d %d", &status) != 1) {
 		fprintf(stderr, "  upgrade answer: eof %d \"%s\"\n", r->eof,
 		    r->buf);
@@ -564,7 +524,7 @@ t_client_gone(void)
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/later", h_later, &s) == 0);
 	VG_CHECK(raw_open(&r, 0) == 0);
 	VG_CHECK(raw_send(&r, req, strlen(req)) == 0);
-	VG_CHECK(pump_until(seen_called, &s));
+	VG_CHECK(pump_until_cb(seen_called, &s));
 	VG_CHECK(s.held != NULL);
 	close(r.fd);
 	pump_ms(200);		/* the net thread sees the hang-up */
@@ -646,15 +606,15 @@ echo_on(const char *backend)
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == -1);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until(w_opened, &cli));
-	VG_CHECK(pump_until(w_opened, &srv));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(w_opened, &srv));
 	VG_CHECK(vg_ws_send(c, "hello", 5, 0) == 0);
-	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 	VG_CHECK_STR(cli.last, "hello");
 	VG_CHECK_INT(cli.last_binary, 0);
 	cli.msgs = 0;
 	VG_CHECK(vg_ws_send(c, bin, sizeof(bin), 1) == 0);
-	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 	VG_CHECK_INT(cli.last_len, 4);
 	VG_CHECK_INT(cli.last_binary, 1);
 	VG_CHECK(memcmp(cli.last, bin, 4) == 0);
@@ -665,14 +625,14 @@ echo_on(const char *backend)
 		memset(big, 'z', 60000);
 		cli.msgs = 0;
 		VG_CHECK(vg_ws_send(c, big, 60000, 0) == 0);
-		VG_CHECK(pump_until(w_has_msgs, &cli));
+		VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 		VG_CHECK_INT(cli.last_len, 60000);
 		free(big);
 	}
 	vg_ws_close(c, VG_WS_CLOSE_NORMAL, "bye");
 	VG_CHECK(vg_ws_send(c, "x", 1, 0) == -1);
-	VG_CHECK(pump_until(w_closed, &cli));
-	VG_CHECK(pump_until(w_closed, &srv));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(w_closed, &srv));
 	VG_CHECK_INT(cli.closes, 1);
 	VG_CHECK_INT(srv.close_code, VG_WS_CLOSE_NORMAL);
 	VG_CHECK_STR(srv.close_reason, "bye");
@@ -707,15 +667,15 @@ t_client_header(void)
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/hdr", &w_handlers, &srv) == 0);
 	VG_CHECK(vg_http_keep_header(&mod_a, "X-Test-Token") == 0);
 	VG_CHECK((c = client("/hdr?call=7&x=a%20b", hdrs, &cli)) != NULL);
-	VG_CHECK(pump_until(w_opened, &srv));
-	VG_CHECK(pump_until(w_opened, &cli));
+	VG_CHECK(pump_until_cb(w_opened, &srv));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
 	VG_CHECK_STR(srv.header, "abc");
 	VG_CHECK_STR(srv.path, "/hdr");
 	VG_CHECK_STR(srv.query, "call=7&x=a%20b");
 	VG_CHECK_STR(srv.peer, "127.0.0.1");
 	VG_CHECK_STR(vg_ws_path(c), "/hdr");
 	vg_net_release_owner(&mod_a);
-	VG_CHECK(pump_until(w_closed, &cli));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
 	VG_CHECK_INT(srv.closes, 0);	/* released: no callbacks */
 	vg_net_stop();
 }
@@ -731,12 +691,12 @@ t_refused(void)
 	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/no", &w_handlers, &srv) == 0);
 	VG_CHECK(client("/no", NULL, &cli) != NULL);
-	VG_CHECK(pump_until(w_closed, &cli));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_POLICY);
-	VG_CHECK(pump_until(w_closed, &srv));
+	VG_CHECK(pump_until_cb(w_closed, &srv));
 	/* unknown path: refused before the upgrade */
 	VG_CHECK(client("/unknown", NULL, &none) != NULL);
-	VG_CHECK(pump_until(w_closed, &none));
+	VG_CHECK(pump_until_cb(w_closed, &none));
 	VG_CHECK_INT(none.opens, 0);
 	VG_CHECK_INT(none.close_code, VG_WS_CLOSE_ABNORMAL);
 	VG_CHECK_INT(raw_ws_open(&r, "/unknown", 0), 404);
@@ -767,7 +727,7 @@ t_connect_refused(void)
 	    ntohs(sin.sin_port));
 	VG_CHECK(vg_ws_connect(&mod_b, url, NULL, &w_handlers, &cli) !=
 	    NULL);
-	VG_CHECK(pump_until(w_closed, &cli));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
 	VG_CHECK_INT(cli.opens, 0);
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_ABNORMAL);
 	VG_CHECK(cli.close_reason[0] != '\0');
@@ -794,21 +754,21 @@ t_oversize_message(void)
 	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until(w_opened, &cli));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
 	VG_CHECK_INT(raw_ws_open(&r, "/echo", 0), 101);
 	VG_CHECK(raw_ws_frame(&r, 2000) == 0);
-	VG_CHECK(pump_until(raw_close_frame, &r));
+	VG_CHECK(pump_until_cb(raw_close_frame, &r));
 	/* the server's close frame: 0x88, length, code 1009 */
 	f = (const unsigned char *)r.buf;
 	VG_CHECK(r.len >= 4 && f[0] == 0x88 && ((f[2] << 8) | f[3]) == 1009);
 	close(r.fd);
-	VG_CHECK(pump_until(w_closed, &srv));
+	VG_CHECK(pump_until_cb(w_closed, &srv));
 	VG_CHECK_INT(srv.close_code, VG_WS_CLOSE_TOO_BIG);
 	vg_net_stats(&st);
 	VG_CHECK_INT(st.oversize, 1);
 	/* the other connection is unaffected */
 	VG_CHECK(vg_ws_send(c, "still", 5, 0) == 0);
-	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 	VG_CHECK_STR(cli.last, "still");
 	VG_CHECK_INT(cli.closes, 0);
 	vg_net_release_owner(&mod_a);
@@ -890,10 +850,10 @@ t_slow_reader(void)
 	VG_CHECK(net_up("poll", 1000, 100000, 256 * 1024) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/flood", &f_handlers, &fl) == 0);
 	VG_CHECK_INT(raw_ws_open(&r, "/flood", 4096), 101);
-	VG_CHECK(pump_until(f_one, &fl));
+	VG_CHECK(pump_until_cb(f_one, &fl));
 	VG_CHECK((c = client("/flood", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until(w_opened, &cli));
-	VG_CHECK(pump_until(f_two, &fl));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(f_two, &fl));
 	chunk = malloc(65536);
 	memset(chunk, 's', 65536);
 	end = vg_now_ms() + WAIT_MS;
@@ -911,7 +871,7 @@ t_slow_reader(void)
 	VG_CHECK_INT(st.ws_dropped_slow, 1);
 	/* the other connection keeps working */
 	VG_CHECK(vg_ws_send(c, "alive", 5, 0) == 0);
-	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 	VG_CHECK_STR(cli.last, "alive");
 	VG_CHECK_INT(cli.closes, 0);
 	close(r.fd);
@@ -937,19 +897,19 @@ t_release_owner(void)
 	VG_CHECK_INT(http_get("/a/x", body, sizeof(body)), 200);
 	/* B's client on A's endpoint */
 	VG_CHECK(client("/a/ws", NULL, &cli) != NULL);
-	VG_CHECK(pump_until(w_opened, &srv));
-	VG_CHECK(pump_until(w_opened, &cli));
+	VG_CHECK(pump_until_cb(w_opened, &srv));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
 	vg_net_stats(&st);
 	VG_CHECK_INT(st.ws_open, 2);
 	n = vg_net_release_owner(&mod_a);
 	VG_CHECK_INT(n, 3);		/* route, endpoint, connection */
-	VG_CHECK(pump_until(w_closed, &cli));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_GOING_AWAY);
 	pump_ms(50);
 	VG_CHECK_INT(srv.closes, 0);	/* no callback into A */
 	VG_CHECK_INT(http_get("/a/x", body, sizeof(body)), 404);
 	VG_CHECK(client("/a/ws", NULL, &late) != NULL);
-	VG_CHECK(pump_until(w_closed, &late));
+	VG_CHECK(pump_until_cb(w_closed, &late));
 	VG_CHECK_INT(late.opens, 0);
 	VG_CHECK_INT(srv.opens, 1);
 	vg_net_stats(&st);
@@ -968,12 +928,12 @@ t_release_after_close(void)
 	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &w_handlers, &srv) == 0);
 	VG_CHECK(client("/a/ws", NULL, &cli) != NULL);
-	VG_CHECK(pump_until(w_opened, &srv));
+	VG_CHECK(pump_until_cb(w_opened, &srv));
 	VG_CHECK(srv.conn != NULL);
 	vg_ws_close(srv.conn, VG_WS_CLOSE_GOING_AWAY, "unloading");
 	vg_ws_unendpoint(&mod_a, "/a/ws");
 	VG_CHECK_INT(vg_net_release_owner(&mod_a), 0);
-	VG_CHECK(pump_until(w_closed, &cli));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
 	pump_ms(50);
 	VG_CHECK_INT(srv.closes, 0);
 	vg_net_release_owner(&mod_b);
@@ -1009,9 +969,9 @@ t_stale_id(void)
 	http_dispatch(net_msg_new(NET_HTTP_GONE, 999999994));
 	/* everything still works */
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until(w_opened, &cli));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
 	VG_CHECK(vg_ws_send(c, "ok", 2, 0) == 0);
-	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 	VG_CHECK_STR(cli.last, "ok");
 	VG_CHECK_INT(cli.closes, 0);
 	vg_net_release_owner(&mod_a);
@@ -1059,17 +1019,17 @@ t_stop_accepting(void)
 	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until(w_opened, &cli));
+	VG_CHECK(pump_until_cb(w_opened, &cli));
 	vg_net_stop_accepting();
 	/* a new connection is hung up without an answer */
 	VG_CHECK(raw_open(&r, 0) == 0);
 	VG_CHECK(raw_send(&r, "GET / HTTP/1.1\r\nHost: t\r\n\r\n", 27) == 0);
-	VG_CHECK(pump_until(raw_http_done, &r));
+	VG_CHECK(pump_until_cb(raw_http_done, &r));
 	VG_CHECK(r.eof && r.len == 0);
 	close(r.fd);
 	/* the open one still works */
 	VG_CHECK(vg_ws_send(c, "on", 2, 0) == 0);
-	VG_CHECK(pump_until(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
 	VG_CHECK_STR(cli.last, "on");
 	vg_net_release_owner(&mod_a);
 	vg_net_stop();
