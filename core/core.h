@@ -240,7 +240,8 @@ int	 vg_loader_unload(const char *name, char *err, size_t err_size);
 int	 vg_loader_reload(const char *name, char *err, size_t err_size);
 /* Re-read every module's configuration and call its reload. */
 void	 vg_loader_reload_all(void);
-/* Modules as a JSON array of {name, description, version, state, uses}. */
+/* Modules as a JSON array of {name, description, version, state,
+ * load_order, requires, after, path, required, reason}. Returns new. */
 struct json_object *vg_loader_json(void);
 
 #endif /* VG_CORE_H */
