@@ -118,13 +118,23 @@
       return `${ev.name}(${ev.arguments || ""})`;
     case "tool.result":
       return ev.error ? `error: ${ev.error}` : String(ev.output || "");
-    default: {
-      const rest = Object.assign({}, ev);
-      for (const k of ["type", "call_id", "seq", "time"]) delete rest[k];
-      const s = JSON.stringify(rest);
-      return s === "{}" ? "" : s;
+    case "usage":
+      if (ev.usage)
+        return `${ev.status || "response"}: ${ev.usage.total_tokens ?? "?"}` +
+          ` tokens (in ${ev.usage.input_tokens ?? "?"},` +
+          ` out ${ev.usage.output_tokens ?? "?"})`;
+      if (Array.isArray(ev.rate_limits))
+        return "rate limits: " + ev.rate_limits.map((r) =>
+          `${r.name} ${r.remaining}/${r.limit}`).join(", ");
+      break;
+    default:
+      break;
     }
-    }
+    // Anything else: its payload as it came.
+    const rest = Object.assign({}, ev);
+    for (const k of ["type", "call_id", "seq", "time"]) delete rest[k];
+    const s = JSON.stringify(rest);
+    return s === "{}" ? "" : s;
   }
 
   // ---- calls ----
@@ -285,7 +295,7 @@
     const secs = ((ev.heard_ms || 0) / 1000).toFixed(1);
     const node = el("div", { class: "interruption",
       "data-testid": "interruption", "data-item-id": ev.item_id || "" },
-      `⏸ interrupted by the caller after ${secs} s`);
+      `interrupted by the caller after ${secs} s`);
     const marker = { kind: "interruption", item_id: ev.item_id,
       heard_ms: ev.heard_ms, time: ev.time, node };
     if (entry) {
