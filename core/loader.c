@@ -806,6 +806,23 @@ ld_lookup(const char *name, char *norm, char *err, size_t err_size)
 	return (m);
 }
 
+/* Find the running module NAME names (unload, reload). Returns it, or NULL
+ * with the reason in ERR. */
+static struct ld_mod *
+ld_lookup_running(const char *name, char *norm, char *err, size_t err_size)
+{
+	struct ld_mod *m;
+
+	if ((m = ld_lookup(name, norm, err, err_size)) == NULL)
+		return (NULL);
+	if (m->mod.state != VG_MOD_RUNNING) {
+		ld_fmt(err, err_size, "module %s is not loaded (%s)", norm,
+		    ld_state_name(m->mod.state));
+		return (NULL);
+	}
+	return (m);
+}
+
 /* Load NAME now. */
 int
 vg_loader_load(const char *name, char *err, size_t err_size)
@@ -888,13 +905,8 @@ vg_loader_unload(const char *name, char *err, size_t err_size)
 	char norm[LD_NAME_MAX], user[LD_NAME_MAX];
 	struct ld_mod *m;
 
-	if ((m = ld_lookup(name, norm, err, err_size)) == NULL)
+	if ((m = ld_lookup_running(name, norm, err, err_size)) == NULL)
 		return (-1);
-	if (m->mod.state != VG_MOD_RUNNING) {
-		ld_fmt(err, err_size, "module %s is not loaded (%s)", norm,
-		    ld_state_name(m->mod.state));
-		return (-1);
-	}
 	if (ld_in_use(m, user, sizeof(user))) {
 		ld_fmt(err, err_size, "module %s is in use by %s", norm,
 		    user);
@@ -912,13 +924,8 @@ vg_loader_reload(const char *name, char *err, size_t err_size)
 	struct vg_conf *conf;
 	struct ld_mod *m;
 
-	if ((m = ld_lookup(name, norm, err, err_size)) == NULL)
+	if ((m = ld_lookup_running(name, norm, err, err_size)) == NULL)
 		return (-1);
-	if (m->mod.state != VG_MOD_RUNNING) {
-		ld_fmt(err, err_size, "module %s is not loaded (%s)", norm,
-		    ld_state_name(m->mod.state));
-		return (-1);
-	}
 	if (ld_read_module_conf(m, &conf) == -1) {
 		ld_fmt(err, err_size, "module %s: %s; the old configuration "
 		    "stays", norm, m->reason);
