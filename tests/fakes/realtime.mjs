@@ -11,11 +11,15 @@
 //
 //   node realtime.mjs [--host 127.0.0.1] [--port 0] [--script FILE.json]
 //       [--api-key KEY] [--max-lifetime SECONDS]
+//       [--tls-cert FILE.pem --tls-key FILE.pem]
 //
 // Prints "listening on PORT" once it listens. WebSocket on any path ending
 // in /realtime (and /), `?model=` required; HTTP control endpoints under
-// /_fake/ on the same port. See README.md.
+// /_fake/ on the same port. With --tls-cert and --tls-key (PEM; both or
+// neither), all of it is served over TLS instead: wss:// and https://.
+// See README.md.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadWs, id, bytesPerMs, toneGenerator } from './realtime_lib.mjs';
@@ -31,11 +35,11 @@ try {
 
 // ---- command line ----
 const opt = { host: '127.0.0.1', port: 0, script: null, apiKey: null,
-	maxLifetime: 900 };
+	maxLifetime: 900, tlsCert: null, tlsKey: null };
 function usage(msg) {
 	process.stderr.write(`realtime: ${msg}\nusage: realtime.mjs [--host H] ` +
 	    '[--port N] [--script FILE.json] [--api-key KEY] ' +
-	    '[--max-lifetime S]\n');
+	    '[--max-lifetime S] [--tls-cert FILE --tls-key FILE]\n');
 	process.exit(2);
 }
 {
@@ -54,6 +58,8 @@ function usage(msg) {
 		case '--script': opt.script = need(); break;
 		case '--api-key': opt.apiKey = need(); break;
 		case '--max-lifetime': opt.maxLifetime = Number(need()); break;
+		case '--tls-cert': opt.tlsCert = need(); break;
+		case '--tls-key': opt.tlsKey = need(); break;
 		default: usage(`unknown argument ${a}`);
 		}
 	}
@@ -61,6 +67,19 @@ function usage(msg) {
 		usage('bad --port');
 	if (!(opt.maxLifetime > 0))
 		usage('bad --max-lifetime');
+	if ((opt.tlsCert === null) !== (opt.tlsKey === null))
+		usage('--tls-cert and --tls-key go together');
+}
+
+// The certificate chain and key for TLS, or null for plain HTTP.
+let tlsFiles = null;
+if (opt.tlsCert !== null) {
+	try {
+		tlsFiles = { cert: readFileSync(opt.tlsCert),
+			key: readFileSync(opt.tlsKey) };
+	} catch (e) {
+		usage(`--tls-cert/--tls-key: ${e.message}`);
+	}
 }
 
 // ---- scripts (README.md "Scripts") ----
@@ -943,7 +962,8 @@ function readBody(req) {
 	});
 }
 
-const server = createServer(async (req, res) => {
+// Every HTTP(S) request that is not an upgrade: the control endpoints.
+async function onRequest(req, res) {
 	const u = new URL(req.url, 'http://x');
 	try {
 		if (u.pathname === '/_fake/log' && req.method === 'GET')
@@ -975,7 +995,9 @@ const server = createServer(async (req, res) => {
 	sendJson(res, 404, { error: { type: 'invalid_request_error',
 	    code: 'not_found', message: `Unknown path ${u.pathname}`,
 	    param: null } });
-});
+}
+const server = tlsFiles ? createTlsServer(tlsFiles, onRequest) :
+    createServer(onRequest);
 
 // ---- WebSocket upgrades (§5.1) ----
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false,
@@ -1074,6 +1096,13 @@ server.on('upgrade', (req, sock, head) => {
 
 server.on('clientError', (err, sock) => {
 	sock.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+});
+// A client that refuses our certificate (or speaks no TLS) never reaches
+// the upgrade: say so on stderr, log nothing.
+server.on('tlsClientError', (err, sock) => {
+	process.stderr.write('realtime: TLS handshake failed: ' +
+	    `${err.message.trim()}\n`);
+	sock.destroy();
 });
 server.listen(opt.port, opt.host, () => {
 	process.stdout.write(`listening on ${server.address().port}\n`);
