@@ -757,14 +757,12 @@ cmd_core_show(struct vg_cli *cli, int argc, char **argv)
 		    "max ws message    %zu\n"
 		    "max send queue    %zu\n"
 		    "shutdown grace    %us\n"
-		    "module dir        %s\n"
-		    "net backend       %s\n",
+		    "module dir        %s\n",
 		    s->listen_addr, s->listen_port, s->public_url,
 		    s->log_target, vg_log_level_name(s->log_level),
 		    s->control_socket, s->max_body, s->max_ws_message,
 		    s->max_send_queue, s->shutdown_grace_s,
-		    s->module_dir[0] ? s->module_dir : VG_MODULE_DIR,
-		    s->net_backend);
+		    s->module_dir[0] ? s->module_dir : VG_MODULE_DIR);
 		so = json_object_new_object();
 		json_object_object_add(so, "listen_addr",
 		    json_object_new_string(s->listen_addr));
@@ -788,8 +786,6 @@ cmd_core_show(struct vg_cli *cli, int argc, char **argv)
 		    json_object_new_int64(s->shutdown_grace_s));
 		json_object_object_add(so, "module_dir", json_object_new_string(
 		    s->module_dir[0] ? s->module_dir : VG_MODULE_DIR));
-		json_object_object_add(so, "net_backend",
-		    json_object_new_string(s->net_backend));
 		json_object_object_add(o, "settings", so);
 	}
 	vg_cli_set_json(cli, o);

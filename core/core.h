@@ -62,7 +62,6 @@ struct vg_settings {
 	size_t		 max_send_queue;	/* bytes queued per connection */
 	unsigned	 shutdown_grace_s;
 	char		 module_dir[256];	/* "" : the built-in default */
-	char		 net_backend[16];	/* "libev" | "poll" */
 };
 
 /* Defaults for every setting. */
@@ -149,16 +148,16 @@ int	 vg_httpc_init(void);
 void	 vg_httpc_free(void);
 unsigned vg_httpc_release_owner(struct vg_module *mod);
 
-/* ---- net thread, HTTP routes, WebSockets (net.c, http.c, ws.c) ---- */
+/* ---- the listener, HTTP routes, WebSockets (net.c, http.c, ws.c) ---- */
 
-/* Start the net thread listening per S. Returns 0, or -1 (logged) if the
- * listener could not be opened. */
+/* Start listening per S. Returns 0, or -1 (logged) if the listener could
+ * not be opened. */
 int	 vg_net_start(const struct vg_settings *s);
 /* The port actually bound (when the setting was 0). */
 int	 vg_net_port(void);
 /* Stop listening for new connections (shutdown begins). */
 void	 vg_net_stop_accepting(void);
-/* Close everything and join the net thread. */
+/* Close every connection (the core side hears of each) and the listener. */
 void	 vg_net_stop(void);
 unsigned vg_net_release_owner(struct vg_module *mod);
 
@@ -169,8 +168,6 @@ struct vg_net_stats {
 	uint64_t	 ws_msgs_out;
 	uint64_t	 ws_dropped_slow;
 	uint64_t	 oversize;		/* 413s and 1009s */
-	uint64_t	 to_core_high_water;
-	uint64_t	 to_net_high_water;
 };
 void	 vg_net_stats(struct vg_net_stats *st);
 

@@ -1,7 +1,7 @@
 /*
  * HTTP routes on the daemon's listener, core side: the route table, the
  * request objects handed to handlers and their answers. Requests arrive
- * whole from the net thread (net.c); answers go back to it by request id.
+ * whole from net.c; answers go back to it by request id.
  * Core thread only.
  */
 #include "config.h"
@@ -30,7 +30,7 @@ struct http_route {
 
 /* One request to answer; owned by the core until answered. */
 struct vg_http_req {
-	uint64_t		 id;		/* the net thread's id */
+	uint64_t		 id;		/* net.c's id */
 	struct vg_module	*mod;		/* the route's owner */
 	struct net_msg		*m;		/* method, path, headers, body */
 	struct net_hdr		*rh;		/* response headers */
@@ -156,7 +156,7 @@ http_req_free(struct vg_http_req *req)
 	free(req);
 }
 
-/* Dispatch one message from the net thread (taken). */
+/* Dispatch a request or a client gone (taken). */
 void
 http_dispatch(struct net_msg *m)
 {
@@ -270,7 +270,7 @@ vg_http_respond(struct vg_http_req *req, int status,
 		memcpy(m->data, body, len);
 	m->len = len;
 	http_req_free(req);
-	return (net_to_net(m));
+	return (net_act(m));
 }
 
 /* Answer with {"error": MESSAGE}. */

@@ -13,22 +13,26 @@ core_libvgcore_la_SOURCES = \
 	core/form.c \
 	core/http.c \
 	core/httpc.c \
+	core/httpparse.c \
+	core/httpparse.h \
 	core/loader.c \
 	core/log.c \
 	core/loop.c \
 	core/metrics.c \
 	core/net.c \
 	core/net.h \
-	core/net_queue.c \
+	core/net_msg.c \
 	core/service.c \
 	core/settings.c \
 	core/util.c \
-	core/ws.c
+	core/ws.c \
+	core/wsproto.c \
+	core/wsproto.h
 core_libvgcore_la_CPPFLAGS = $(AM_CPPFLAGS) -DVG_CORE \
 	-DVG_MODULE_DIR=\"$(moduledir)\" -DVG_CONF_DIR=\"$(vgconfdir)\"
-core_libvgcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LWS_CFLAGS) \
-	$(CURL_CFLAGS) $(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
-VG_CORE_LIBS = $(LIBEVENT_LIBS) $(LWS_LIBS) $(CURL_LIBS) $(JSONC_LIBS) \
+core_libvgcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CURL_CFLAGS) \
+	$(JSONC_CFLAGS) $(OPENSSL_CFLAGS)
+VG_CORE_LIBS = $(LIBEVENT_LIBS) $(CURL_LIBS) $(JSONC_LIBS) \
 	$(OPENSSL_LIBS) $(DL_LIBS) $(PTHREAD_LIBS)
 core_libvgcore_la_LIBADD = $(VG_CORE_LIBS)
 

@@ -1,6 +1,6 @@
 /*
  * voicegate: the daemon's entry point. Parses the command line, reads
- * voicegate.conf, starts the core loop, the net thread, the control socket
+ * voicegate.conf, starts the core loop, the listener, the control socket
  * and the modules listed in modules.conf, and stops them in reverse on
  * SIGTERM/SIGINT after active calls finish (or the grace period ends).
  * SIGHUP re-reads configuration. Everything here runs on the core thread.
@@ -209,18 +209,15 @@ main_reload(void)
 	} else {
 		if (strcmp(s.listen_addr, cur->listen_addr) != 0 ||
 		    s.listen_port != cur->listen_port ||
-		    strcmp(s.control_socket, cur->control_socket) != 0 ||
-		    strcmp(s.net_backend, cur->net_backend) != 0)
-			vg_log(VG_LOG_WARN, "listener, backend or control "
-			    "socket changed: takes effect at restart");
+		    strcmp(s.control_socket, cur->control_socket) != 0)
+			vg_log(VG_LOG_WARN, "listener or control socket "
+			    "changed: takes effect at restart");
 		/* Keep what only a restart can change. */
 		vg_strlcpy(s.listen_addr, cur->listen_addr,
 		    sizeof(s.listen_addr));
 		s.listen_port = cur->listen_port;
 		vg_strlcpy(s.control_socket, cur->control_socket,
 		    sizeof(s.control_socket));
-		vg_strlcpy(s.net_backend, cur->net_backend,
-		    sizeof(s.net_backend));
 		main_apply_verbose(&s);
 		vg_settings_set(&s);
 		vg_log_set_level(s.log_level);

@@ -57,10 +57,6 @@ static const struct core_metric core_metrics[] = {
 	    "WebSocket peers dropped for reading too slowly" },
 	{ "oversize_total", VG_METRIC_COUNTER,
 	    "HTTP bodies and WebSocket messages refused as too large" },
-	{ "net_to_core_high_water", VG_METRIC_GAUGE,
-	    "Most entries ever queued from the net thread to the core" },
-	{ "net_to_net_high_water", VG_METRIC_GAUGE,
-	    "Most entries ever queued from the core to the net thread" },
 };
 
 static struct {
@@ -283,8 +279,6 @@ vg_metrics_render(size_t *len)
 	v[10] = (long long)ns.ws_msgs_out;
 	v[11] = (long long)ns.ws_dropped_slow;
 	v[12] = (long long)ns.oversize;
-	v[13] = (long long)ns.to_core_high_water;
-	v[14] = (long long)ns.to_net_high_water;
 
 	if ((f = open_memstream(&buf, &size)) == NULL) {
 		vg_log(VG_LOG_ERROR, "metrics: open_memstream failed");

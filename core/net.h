@@ -1,18 +1,18 @@
 /*
- * Net thread internals shared by net.c (the libwebsockets thread and the
- * hand-off), http.c (routes and requests, core side), ws.c (WebSocket
- * endpoints and connections, core side) and net_queue.c (the queues and
- * the id map). Never installed.
+ * The network layer's internals shared by net.c (the listener and every
+ * connection's bytes: HTTP/1.1, WebSocket framing, TLS for clients),
+ * http.c (routes and requests), ws.c (WebSocket endpoints and the
+ * connections modules hold) and net_msg.c (messages and id maps). All of
+ * it runs on the core thread, on the core's libevent loop. Never
+ * installed.
  *
- * The two threads share only: the two message queues, the table of kept
- * header names and the set of WebSocket endpoint paths (each under its own
- * mutex), and the counters (atomics). Messages name connections by id;
- * nothing holding a struct lws * ever leaves the net thread.
+ * net.c and the core side name connections by id, never by pointer: an id
+ * that has gone away is dropped quietly, so neither side can hold the
+ * other's freed memory.
  */
 #ifndef VG_NET_H
 #define VG_NET_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,16 +20,14 @@ struct vg_module;
 
 /* What a message asks for. */
 enum net_msg_type {
-	/* net thread -> core thread */
+	/* net.c -> core side */
 	NET_HTTP_REQ,		/* a whole request to dispatch */
 	NET_HTTP_GONE,		/* the client of request ID went away */
 	NET_WS_OPEN,		/* server connection ID upgraded */
 	NET_WS_CONNECTED,	/* client connection ID handshake done */
-	NET_WS_MSG,		/* one whole message on ID */
 	NET_WS_CLOSED,		/* ID is gone: CODE, REASON */
-	/* core thread -> net thread */
+	/* core side -> net.c */
 	NET_HTTP_RESP,		/* the answer to request ID */
-	NET_WS_SEND,		/* queue DATA on ID */
 	NET_WS_CLOSE,		/* close ID with CODE, REASON */
 	NET_WS_CONNECT,		/* open client connection ID */
 };
@@ -40,15 +38,12 @@ struct net_hdr {
 	char		*value;
 };
 
-struct net_pool;
-
 /*
  * One queue entry. Every pointer is owned by the message; a consumer may
  * steal one by setting it to NULL before net_msg_free().
  */
 struct net_msg {
 	struct net_msg	*next;
-	struct net_pool	*pool;		/* where it goes back, or NULL */
 	enum net_msg_type type;
 	uint64_t	 id;
 	int		 code;		/* HTTP status, or close code */
@@ -66,28 +61,6 @@ struct net_msg {
 	size_t		 len;		/* payload bytes */
 };
 
-/*
- * A pool of message blocks with room for NET_POOL_DATA bytes of data, for
- * one thread's messages (net_pool_use()): that thread takes blocks, any
- * thread gives them back (a lock-free stack the owner empties all at
- * once, so no ABA). A message freed on the other thread thus returns to
- * the allocating thread's pool instead of crossing malloc arenas. At most
- * NET_POOL_MAX blocks wait in a pool; beyond, they are freed.
- */
-#define NET_POOL_DATA	1024
-#define NET_POOL_MAX	512
-struct net_pool {
-	struct net_msg	*shared;	/* given back; atomic */
-	size_t		 shared_n;	/* atomic */
-	struct net_msg	*priv;		/* the owner's */
-	size_t		 priv_n;
-};
-
-/* Take blocks from P in this thread from now on (NULL: plain malloc). */
-void		 net_pool_use(struct net_pool *p);
-/* Free the blocks waiting in P. Only once no thread uses it. */
-void		 net_pool_drain(struct net_pool *p);
-
 /* Build and free messages. */
 struct net_msg	*net_msg_new(enum net_msg_type type, uint64_t id);
 /* A message whose DATA is in the same allocation: OFF + LEN + 1 bytes,
@@ -104,48 +77,7 @@ void		 net_msg_add_hdr(struct net_msg *m, const char *name,
 /* A header of M by case-insensitive name, or NULL. */
 const char	*net_msg_hdr(const struct net_msg *m, const char *name);
 
-/* A bounded FIFO of messages between the threads. */
-struct net_queue {
-	pthread_mutex_t	 lock;
-	struct net_msg	*head;
-	struct net_msg	*tail;
-	size_t		 depth;		/* written under lock, atomically */
-	size_t		 max;
-	size_t		 high_water;
-	int		 waiting;	/* the taker sleeps; atomic */
-};
-
-void		 net_queue_init(struct net_queue *q, size_t max);
-/* Drop everything queued and the lock. */
-void		 net_queue_destroy(struct net_queue *q);
-/* Append M (taken on success); FORCE ignores the bound. Sets *WAKE when
- * the taker must be woken (see net_queue_arm()). Returns 0, or -1 when the
- * queue is full (M stays the caller's). Any thread. */
-int		 net_queue_push(struct net_queue *q, struct net_msg *m,
-		    int force, int *wake);
-/* Append the N messages HEAD..TAIL (linked by next, taken) whatever the
- * bound, with one lock. Returns 1 when the taker was armed and must now be
- * woken (it has been disarmed), else 0. Any thread. */
-int		 net_queue_push_list(struct net_queue *q, struct net_msg *head,
-		    struct net_msg *tail, size_t n);
-/* The wake-up handshake. The taker calls net_queue_arm() when it has
- * taken everything and is about to sleep until woken; a pusher that finds
- * it armed disarms it and must wake it (net_queue_push_list() returns 1).
- * Both sides fence between their write and their read, so either the
- * pusher sees the taker armed or the taker sees the message: none is
- * stranded, and a busy taker is never woken. */
-/* Arm Q's taker. Returns 0: sleep (a wake-up will come for anything
- * pushed from now on), or 1: messages are queued and no wake-up will come
- * for them, take them now. Taker's thread. */
-int		 net_queue_arm(struct net_queue *q);
-/* Take the whole queue as a list, oldest first (NULL when empty). */
-struct net_msg	*net_queue_take(struct net_queue *q);
-/* The number of messages queued, read without the lock: a hint for the
- * bound, exact only to the thread that alone takes. Any thread. */
-size_t		 net_queue_depth(struct net_queue *q);
-size_t		 net_queue_high_water(struct net_queue *q);
-
-/* A map from connection id to pointer, owned by one thread. */
+/* A map from connection id to pointer. */
 struct net_idmap_ent;
 struct net_idmap {
 	struct net_idmap_ent **buckets;
@@ -164,22 +96,28 @@ void		**net_idmap_all(const struct net_idmap *map, size_t *n);
 
 /* ---- net.c ---- */
 
-/* A fresh process-unique connection id. Any thread. */
+/* A fresh process-unique connection id (never 0). */
 uint64_t	 net_new_id(void);
-/* Hand M to the net thread (taken, even on failure). Core thread.
- * Returns 0, or -1 when the net thread is not running or is saturated. */
-int		 net_to_net(struct net_msg *m);
-/* True while the net thread runs. Core thread. */
+/* Act on M (taken) from the core side: an HTTP answer, a close, a client
+ * connection to open. Returns 0, or -1 when the listener is not running
+ * (M freed). May call back into http.c or ws.c (a connection that fails
+ * at once is reported closed before this returns). */
+int		 net_act(struct net_msg *m);
+/* Send LEN bytes of DATA as one message on WebSocket ID (copied or
+ * written at once). Returns 0, or -1 when ID is gone or closing. */
+int		 net_ws_send(uint64_t id, const void *data, size_t len,
+		    int binary);
+/* True while the listener runs. */
 int		 net_running(void);
 /* The limits in force (copied at vg_net_start()). */
 size_t		 net_max_body(void);
 /* Count one request answered 413 or one message closed 1009. */
 void		 net_count_oversize(void);
-/* Keep header NAME for MOD's sake / forget MOD's. Core thread. */
+/* Check header NAME for vg_http_keep_header() (every header is kept).
+ * Returns 0, or -1 (logged) when NAME is not a header name. */
 int		 net_keep_header(struct vg_module *mod, const char *name);
-unsigned	 net_unkeep_headers(struct vg_module *mod);
 
-/* ---- http.c (core thread) ---- */
+/* ---- http.c ---- */
 
 /* Dispatch a NET_HTTP_REQ (taken) or NET_HTTP_GONE. */
 void		 http_dispatch(struct net_msg *m);
@@ -189,12 +127,15 @@ void		 http_free(void);
 
 /* ---- ws.c ---- */
 
-/* Dispatch a NET_WS_* message (taken). Core thread. */
+/* Dispatch a NET_WS_OPEN, NET_WS_CONNECTED or NET_WS_CLOSED (taken). */
 void		 ws_dispatch(struct net_msg *m);
+/* One whole message (LEN bytes at DATA, NUL-terminated, borrowed) on ID. */
+void		 ws_deliver(uint64_t id, const void *data, size_t len,
+		    int binary);
 unsigned	 ws_release_owner(struct vg_module *mod);
-/* True when PATH has an endpoint. Any thread. */
+/* True when PATH has an endpoint. */
 int		 ws_endpoint_exists(const char *path);
-/* Forget every connection, without callbacks (stop). Core thread. */
+/* Forget every connection, without callbacks (stop). */
 void		 ws_free(void);
 
 #endif /* VG_NET_H */

@@ -52,7 +52,6 @@ vg_settings_defaults(struct vg_settings *s)
 	s->max_send_queue = 1024 * 1024;
 	s->shutdown_grace_s = 30;
 	s->module_dir[0] = '\0';
-	vg_strlcpy(s->net_backend, "libev", sizeof(s->net_backend));
 }
 
 /* True when S is a plausible host name (letters, digits, '-', '.'). */
@@ -287,16 +286,14 @@ settings_module_dir(struct vg_settings *s, const char *v, char *why,
 	return (0);
 }
 
-/* net_backend = libev|poll. */
+/* net_backend: obsolete (the listener has run on the core's own loop
+ * since libwebsockets left); accepted so that older files still load. */
 static int
 settings_net_backend(struct vg_settings *s, const char *v, char *why,
     size_t wn)
 {
-	if (strcmp(v, "libev") != 0 && strcmp(v, "poll") != 0) {
-		snprintf(why, wn, "expected libev or poll");
-		return (-1);
-	}
-	vg_strlcpy(s->net_backend, v, sizeof(s->net_backend));
+	vg_log(VG_LOG_WARN, "voicegate.conf: net_backend is obsolete and "
+	    "ignored: remove it");
 	return (0);
 }
 

@@ -1,17 +1,14 @@
 /*
  * WebSockets, core side: endpoints on the daemon's listener, the
  * connection objects modules hold (server and client), and the callbacks.
- * The bytes move on the net thread (net.c); here we only see whole
- * messages, opens and closes, by connection id. Core thread only, except
- * ws_endpoint_exists(), which the net thread asks before an upgrade.
+ * The bytes are net.c's; here we only see whole messages, opens and
+ * closes, by connection id. Core thread only.
  */
 #include "config.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libwebsockets.h>
 
 #include <voicegate/voicegate.h>
 
@@ -135,7 +132,7 @@ ws_conn_free(struct vg_ws_conn *conn)
 	free(conn);
 }
 
-/* Ask the net thread to close ID with CODE and REASON. */
+/* Ask net.c to close ID with CODE and REASON. */
 static int
 ws_post_close(uint64_t id, int code, const char *reason)
 {
@@ -144,7 +141,7 @@ ws_post_close(uint64_t id, int code, const char *reason)
 	m = net_msg_new(NET_WS_CLOSE, id);
 	m->code = code;
 	m->reason = vg_xstrdup(reason != NULL ? reason : "");
-	return (net_to_net(m));
+	return (net_act(m));
 }
 
 /* A server connection opened: find its endpoint and call on_open. */
@@ -176,7 +173,7 @@ ws_opened(struct net_msg *m)
 		vg_ws_close(conn, VG_WS_CLOSE_POLICY, "refused");
 }
 
-/* Dispatch one message from the net thread (taken). */
+/* Dispatch an open, a client's handshake done, or a close (taken). */
 void
 ws_dispatch(struct net_msg *m)
 {
@@ -203,21 +200,23 @@ ws_dispatch(struct net_msg *m)
 		net_msg_free(m);	/* stale: dropped quietly */
 		return;
 	}
-	switch (m->type) {
-	case NET_WS_CONNECTED:
-		if (conn->h->on_open != NULL &&
-		    conn->h->on_open(conn, conn->arg) == -1)
-			vg_ws_close(conn, VG_WS_CLOSE_POLICY, "refused");
-		break;
-	case NET_WS_MSG:
-		if (conn->h->on_message != NULL)
-			conn->h->on_message(conn, m->data, m->len, m->binary,
-			    conn->arg);
-		break;
-	default:
-		break;
-	}
+	if (m->type == NET_WS_CONNECTED && conn->h->on_open != NULL &&
+	    conn->h->on_open(conn, conn->arg) == -1)
+		vg_ws_close(conn, VG_WS_CLOSE_POLICY, "refused");
 	net_msg_free(m);
+}
+
+/* One whole message on ID: the hot path, no allocation. */
+void
+ws_deliver(uint64_t id, const void *data, size_t len, int binary)
+{
+	struct vg_ws_conn *conn;
+
+	conn = net_idmap_get(&g_ws.conns, id);
+	if (conn == NULL || conn->released || conn->closing ||
+	    conn->h->on_message == NULL)
+		return;		/* stale: dropped quietly */
+	conn->h->on_message(conn, data, len, binary, conn->arg);
 }
 
 /* Split URL into scheme, host, port and path (with query) in M. Returns 0
@@ -312,13 +311,17 @@ vg_ws_connect(struct vg_module *mod, const char *url,
 	conn->info->query = vg_xstrdup(m->path[strcspn(m->path, "?")] ==
 	    '?' ? m->path + strcspn(m->path, "?") + 1 : "");
 	conn->info->peer = vg_xstrdup(m->peer);
-	if (net_to_net(m) == -1) {
-		vg_log(VG_LOG_ERROR, "ws: cannot connect to %s: the net "
-		    "thread is not running", url);
+	if (!net_running()) {
+		vg_log(VG_LOG_ERROR, "ws: cannot connect to %s: the listener "
+		    "is not running", url);
+		net_msg_free(m);
 		ws_conn_free(conn);
 		return (NULL);
 	}
+	/* known before net.c can report on it (it never does so before
+	 * this returns) */
 	net_idmap_put(&g_ws.conns, conn->id, conn);
+	net_act(m);
 	return (conn);
 
 fail:
@@ -331,15 +334,9 @@ int
 vg_ws_send(struct vg_ws_conn *conn, const void *data, size_t len,
     int binary)
 {
-	struct net_msg *m;
-
 	if (conn->closing || conn->released)
 		return (-1);
-	m = net_msg_new_data(NET_WS_SEND, conn->id, LWS_PRE, len);
-	m->binary = binary != 0;
-	if (len > 0)
-		memcpy(m->data + LWS_PRE, data, len);
-	return (net_to_net(m));
+	return (net_ws_send(conn->id, data, len, binary != 0));
 }
 
 /* Start closing CONN; on_close follows. */
@@ -441,7 +438,7 @@ ws_release_owner(struct vg_module *mod)
 			    "module unloaded");
 		}
 		if (rc == -1) {
-			/* no net thread to report the close: free it now */
+			/* no listener to report the close: free it now */
 			net_idmap_del(&g_ws.conns, conn->id);
 			ws_conn_free(conn);
 		}

@@ -97,7 +97,32 @@ tests_unit_test_httpc_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_httpc_CFLAGS = $(VG_TEST_CFLAGS)
 tests_unit_test_httpc_LDADD = $(VG_TESTLIB) $(VG_TEST_LDADD)
 
-# ---- net thread: HTTP routes, WebSocket server and client ----
+# ---- RFC 6455 framing and HTTP/1.1 heads, with their fuzz corpora ----
+check_PROGRAMS += tests/unit/test_wsproto tests/unit/test_httpparse
+tests_unit_test_wsproto_SOURCES = tests/unit/test_wsproto.c
+tests_unit_test_wsproto_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_unit_test_wsproto_CFLAGS = $(VG_TEST_CFLAGS)
+tests_unit_test_wsproto_LDADD = $(VG_TEST_LDADD)
+tests_unit_test_httpparse_SOURCES = tests/unit/test_httpparse.c
+tests_unit_test_httpparse_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_unit_test_httpparse_CFLAGS = $(VG_TEST_CFLAGS)
+tests_unit_test_httpparse_LDADD = $(VG_TEST_LDADD)
+check_PROGRAMS += tests/fuzz/fuzz_wsproto tests/fuzz/fuzz_httpparse
+tests_fuzz_fuzz_wsproto_SOURCES = tests/fuzz/fuzz_wsproto.c \
+	tests/fuzz/replay.c
+tests_fuzz_fuzz_wsproto_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-DVG_FUZZ_CORPUS=\"wsproto\"
+tests_fuzz_fuzz_wsproto_CFLAGS = $(VG_TEST_CFLAGS)
+tests_fuzz_fuzz_wsproto_LDADD = $(VG_TEST_LDADD)
+tests_fuzz_fuzz_httpparse_SOURCES = tests/fuzz/fuzz_httpparse.c \
+	tests/fuzz/replay.c
+tests_fuzz_fuzz_httpparse_CPPFLAGS = $(VG_TEST_CPPFLAGS) \
+	-DVG_FUZZ_CORPUS=\"httpparse\"
+tests_fuzz_fuzz_httpparse_CFLAGS = $(VG_TEST_CFLAGS)
+tests_fuzz_fuzz_httpparse_LDADD = $(VG_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/wsproto tests/fuzz/corpus/httpparse
+
+# ---- the network layer: HTTP routes, WebSocket server and client ----
 check_PROGRAMS += tests/unit/test_net
 tests_unit_test_net_SOURCES = tests/unit/test_net.c
 tests_unit_test_net_CPPFLAGS = $(VG_TEST_CPPFLAGS)
@@ -269,6 +294,13 @@ CLEANFILES += tests/e2e/artifacts/*.png tests/e2e/artifacts/*.jsonl
 # node; skipped only when it is missing) ----
 TESTS += tests/e2e/realtime.sh
 EXTRA_DIST += tests/e2e/realtime.sh
+
+# ---- realtime_openai over wss://: the fake Realtime server over TLS with
+# a throw-away CA and certificates made by openssl at test time: verified,
+# untrusted and wrong-host certificates (needs node and openssl; skipped
+# when either is missing) ----
+TESTS += tests/e2e/realtime_tls.sh
+EXTRA_DIST += tests/e2e/realtime_tls.sh
 
 # ---- voicegate-sim --realtime-server: the Realtime stand-in's self-test,
 # the Node client against it, a call through the daemon to its demo ----

@@ -995,7 +995,7 @@ rt_call_server_event(struct rt_call *rc, const char *text, size_t len)
 
 /* ---- the socket ---- */
 
-/* lws: a whole server event. */
+/* A whole server event. */
 static void
 link_message(struct vg_ws_conn *conn, const void *data, size_t len,
     int binary, void *arg)
@@ -1009,7 +1009,7 @@ link_message(struct vg_ws_conn *conn, const void *data, size_t len,
 		    "ignored");
 }
 
-/* lws: the socket is gone. */
+/* The socket is gone. */
 static void
 link_close(struct vg_ws_conn *conn, int code, const char *reason, void *arg)
 {

@@ -114,7 +114,6 @@ bring_up(void)
 	s.listen_port = 0;
 	s.max_send_queue = 256 * 1024;
 	vg_strlcpy(s.public_url, "http://127.0.0.1", sizeof(s.public_url));
-	vg_strlcpy(s.net_backend, "poll", sizeof(s.net_backend));
 	vg_settings_set(&s);
 	if (vg_net_start(&s) == -1)
 		return (-1);

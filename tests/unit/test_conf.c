@@ -693,7 +693,6 @@ t_settings_defaults(void)
 	VG_CHECK_INT(s.max_send_queue, 1024 * 1024);
 	VG_CHECK_INT(s.shutdown_grace_s, 30);
 	VG_CHECK_STR(s.module_dir, "");
-	VG_CHECK_STR(s.net_backend, "libev");
 	VG_CHECK(memcmp(vg_settings(), &s, sizeof(s)) == 0);
 	/* No [general] at all: defaults, no error. */
 	VG_CHECK_INT(vg_settings_read(NULL, &s, collect, NULL), 0);
@@ -726,12 +725,11 @@ t_settings_all_keys(void)
 	VG_CHECK_INT(s.max_send_queue, 8192);
 	VG_CHECK_INT(s.shutdown_grace_s, 5);
 	VG_CHECK_STR(s.module_dir, "/opt/vg/modules");
-	VG_CHECK_STR(s.net_backend, "poll");
+	/* net_backend = poll, obsolete, was accepted: es.n is 0 */
 
 	/* vg_settings_set makes them the settings in force. */
 	vg_settings_set(&s);
 	VG_CHECK_INT(vg_settings()->listen_port, 0);
-	VG_CHECK_STR(vg_settings()->net_backend, "poll");
 	vg_settings_defaults(&s);
 	vg_settings_set(&s);
 	VG_CHECK_INT(vg_settings()->listen_port, 5050);
@@ -843,7 +841,6 @@ t_settings_bad_values(void)
 	VG_CHECK(settings_bad_one("shutdown_grace = -1", "0 to 3600"));
 	VG_CHECK(settings_bad_one("shutdown_grace = 1h", "0 to 3600"));
 	VG_CHECK(settings_bad_one("shutdown_grace = 3601", "0 to 3600"));
-	VG_CHECK(settings_bad_one("net_backend = epoll", "libev or poll"));
 	VG_CHECK(settings_bad_one("module_dir = /x/${VG_TEST_LONG}",
 	    "longer than"));
 	VG_CHECK(settings_bad_one("colour = blue", "unknown key 'colour'"));

@@ -1,6 +1,6 @@
 /*
- * Net thread tests: HTTP routes, WebSocket endpoints and clients, limits,
- * owner release and both loop backends, on 127.0.0.1 with an ephemeral
+ * Network layer tests: HTTP routes, WebSocket endpoints and clients,
+ * limits and owner release, on 127.0.0.1 with an ephemeral
  * port. The test thread is the core thread: it drives the core loop in
  * short slices while raw non-blocking sockets (or our own WebSocket client)
  * talk to the listener. Every wait has a deadline.
@@ -41,7 +41,7 @@ static struct vg_module mod_b = { .name = "mod_b", .state = VG_MOD_RUNNING };
 
 /* Start the core (once) and the listener on an ephemeral port. */
 static int
-net_up(const char *backend, size_t max_body, size_t max_msg, size_t max_sq)
+net_up(size_t max_body, size_t max_msg, size_t max_sq)
 {
 	static int core_up;
 	struct vg_settings s;
@@ -59,7 +59,6 @@ net_up(const char *backend, size_t max_body, size_t max_msg, size_t max_sq)
 	s.max_body = max_body;
 	s.max_ws_message = max_msg;
 	s.max_send_queue = max_sq;
-	vg_strlcpy(s.net_backend, backend, sizeof(s.net_backend));
 	if (vg_net_start(&s) == -1)
 		return (-1);
 	return (vg_net_port() > 0 ? 0 : -1);
@@ -422,7 +421,7 @@ t_get_query_header(void)
 	    "Host: t\r\nX-Test-Token: tok123\r\n\r\n";
 	int status;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/hello", h_hello, &s) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/hello", h_hello, &s) == -1);
 	VG_CHECK(vg_http_keep_header(&mod_a, "X-Test-Token") == 0);
@@ -455,7 +454,7 @@ t_post_body(void)
 	    "Content-Length: 11\r\n\r\nFrom=%2B123";
 	int status;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "POST", "/echo-body", h_post, &s) ==
 	    0);
 	VG_CHECK(raw_open(&r, 0) == 0);
@@ -478,7 +477,7 @@ t_prefix_and_any(void)
 	struct seen s = { 0 };
 	char body[256];
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "*", "/ui/*", h_hello, &s) == 0);
 	VG_CHECK_INT(http_get("/ui/", body, sizeof(body)), 200);
 	VG_CHECK_INT(http_get("/ui/app.js", body, sizeof(body)), 200);
@@ -499,7 +498,7 @@ t_deferred(void)
 	char body[256];
 	uint64_t t0;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/later", h_later, &s) == 0);
 	ev = event_new(vg_core_base(), -1, 0, later_fire, &s);
 	evtimer_add(ev, &tv);
@@ -520,7 +519,7 @@ t_client_gone(void)
 	struct raw r;
 	const char *req = "GET /later HTTP/1.1\r\nHost: t\r\n\r\n";
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/later", h_later, &s) == 0);
 	VG_CHECK(raw_open(&r, 0) == 0);
 	VG_CHECK(raw_send(&r, req, strlen(req)) == 0);
@@ -541,7 +540,7 @@ t_404_426(void)
 	struct wsrec w = { 0 };
 	char body[256];
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
 	VG_CHECK_INT(http_get("/nothing", body, sizeof(body)), 404);
 	VG_CHECK_STR(body, "{\"error\":\"not found\"}");
@@ -561,7 +560,7 @@ t_413(void)
 	size_t n;
 	int status;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "POST", "/echo-body", h_post, &s) ==
 	    0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/hello", h_hello, &s) == 0);
@@ -594,15 +593,15 @@ t_413(void)
 
 /* ---- cases: WebSockets ---- */
 
-/* Echo text and binary through our client and our endpoint on BACKEND. */
+/* Echo text and binary through our client and our endpoint. */
 static void
-echo_on(const char *backend)
+t_echo(void)
 {
 	struct wsrec srv = { .echo = 1 }, cli = { 0 };
 	struct vg_ws_conn *c;
 	unsigned char bin[4] = { 0, 1, 2, 255 };
 
-	VG_CHECK(net_up(backend, 1000, 100000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 100000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == -1);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
@@ -641,20 +640,6 @@ echo_on(const char *backend)
 	VG_CHECK_INT(cli.closes, 1);	/* once */
 }
 
-/* Echo on lws's poll backend. */
-static void
-t_echo_poll(void)
-{
-	echo_on("poll");
-}
-
-/* Echo on the libev backend. */
-static void
-t_echo_libev(void)
-{
-	echo_on("libev");
-}
-
 /* The endpoint sees the client's extra header, path, query and peer. */
 static void
 t_client_header(void)
@@ -663,7 +648,7 @@ t_client_header(void)
 	const char *hdrs[] = { "X-Test-Token: abc", NULL };
 	struct vg_ws_conn *c;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/hdr", &w_handlers, &srv) == 0);
 	VG_CHECK(vg_http_keep_header(&mod_a, "X-Test-Token") == 0);
 	VG_CHECK((c = client("/hdr?call=7&x=a%20b", hdrs, &cli)) != NULL);
@@ -688,7 +673,7 @@ t_refused(void)
 	struct wsrec srv = { .refuse = 1 }, cli = { 0 }, none = { 0 };
 	struct raw r;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/no", &w_handlers, &srv) == 0);
 	VG_CHECK(client("/no", NULL, &cli) != NULL);
 	VG_CHECK(pump_until_cb(w_closed, &cli));
@@ -715,7 +700,7 @@ t_connect_refused(void)
 	char url[128];
 	int fd;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -751,7 +736,7 @@ t_oversize_message(void)
 	struct raw r;
 	const unsigned char *f;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
 	VG_CHECK(pump_until_cb(w_opened, &cli));
@@ -847,7 +832,7 @@ t_slow_reader(void)
 	uint64_t end;
 	int sends = 0;
 
-	VG_CHECK(net_up("poll", 1000, 100000, 256 * 1024) == 0);
+	VG_CHECK(net_up(1000, 100000, 256 * 1024) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/flood", &f_handlers, &fl) == 0);
 	VG_CHECK_INT(raw_ws_open(&r, "/flood", 4096), 101);
 	VG_CHECK(pump_until_cb(f_one, &fl));
@@ -890,7 +875,7 @@ t_release_owner(void)
 	char body[256];
 	unsigned n;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/a/x", h_hello, &s) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &w_handlers, &srv) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_b, "/b/ws", &w_handlers, &own) == 0);
@@ -925,7 +910,7 @@ t_release_after_close(void)
 {
 	struct wsrec srv = { 0 }, cli = { 0 };
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &w_handlers, &srv) == 0);
 	VG_CHECK(client("/a/ws", NULL, &cli) != NULL);
 	VG_CHECK(pump_until_cb(w_opened, &srv));
@@ -948,23 +933,16 @@ t_stale_id(void)
 	struct vg_ws_conn *c;
 	struct net_msg *m;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
-	/* to the net thread: ids that never were */
-	m = net_msg_new(NET_WS_SEND, 999999999);
-	m->off = 0;
-	m->data = strdup("x");
-	m->len = 1;
-	VG_CHECK(net_to_net(m) == 0);
+	/* to net.c: ids that never were */
+	VG_CHECK(net_ws_send(999999999, "x", 1, 0) == -1);
 	m = net_msg_new(NET_HTTP_RESP, 999999998);
 	m->code = 200;
-	VG_CHECK(net_to_net(m) == 0);
-	VG_CHECK(net_to_net(net_msg_new(NET_WS_CLOSE, 999999997)) == 0);
-	/* to the core: ids it does not know */
-	m = net_msg_new(NET_WS_MSG, 999999996);
-	m->data = strdup("x");
-	m->len = 1;
-	ws_dispatch(m);
+	VG_CHECK(net_act(m) == 0);
+	VG_CHECK(net_act(net_msg_new(NET_WS_CLOSE, 999999997)) == 0);
+	/* to the core side: ids it does not know */
+	ws_deliver(999999996, "x", 1, 0);
 	ws_dispatch(net_msg_new(NET_WS_CLOSED, 999999995));
 	http_dispatch(net_msg_new(NET_HTTP_GONE, 999999994));
 	/* everything still works */
@@ -988,7 +966,7 @@ t_listen_fails(void)
 	socklen_t sl = sizeof(sin);
 	int fd, one = 1;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	vg_settings_defaults(&s);
 	VG_CHECK(vg_net_start(&s) == -1);	/* already running */
 	vg_net_stop();
@@ -1016,7 +994,7 @@ t_stop_accepting(void)
 	struct vg_ws_conn *c;
 	struct raw r;
 
-	VG_CHECK(net_up("poll", 1000, 1000, 1 << 20) == 0);
+	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
 	VG_CHECK(pump_until_cb(w_opened, &cli));
@@ -1037,222 +1015,7 @@ t_stop_accepting(void)
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_GOING_AWAY);
 }
 
-#define QSTRESS_N	100000
-
-/* The producer of t_queue_batches: ids 1..QSTRESS_N in batches of 1..64. */
-static void *
-qstress_producer(void *arg)
-{
-	struct net_queue *q = arg;
-	struct net_msg *head, *tail, *m;
-	uint64_t id = 1;
-	size_t n, want = 1;
-	while (id <= QSTRESS_N) {
-		head = tail = NULL;
-		for (n = 0; n < want && id <= QSTRESS_N; n++) {
-			m = net_msg_new(NET_WS_MSG, id++);
-			if (tail != NULL)
-				tail->next = m;
-			else
-				head = m;
-			tail = m;
-		}
-		(void)net_queue_push_list(q, head, tail, n);
-		want = want % 64 + 1;
-		if (want == 1)
-			sched_yield();
-	}
-	return (NULL);
-}
-
-/* Batches handed over from one thread and taken whole by another arrive
- * complete and in order (run under TSan by the sanitizer build). */
-static void
-t_queue_batches(void)
-{
-	struct net_queue q;
-	struct net_msg *m, *next;
-	pthread_t th;
-	uint64_t expect = 1;
-	int ok = 1, spins = 0;
-
-	net_queue_init(&q, 1000);
-	VG_CHECK(pthread_create(&th, NULL, qstress_producer, &q) == 0);
-	while (expect <= QSTRESS_N && spins < 100000000) {
-		if ((m = net_queue_take(&q)) == NULL) {
-			spins++;
-			sched_yield();
-			continue;
-		}
-		for (; m != NULL; m = next) {
-			next = m->next;
-			if (m->id != expect)
-				ok = 0;
-			expect++;
-			net_msg_free(m);
-		}
-	}
-	pthread_join(th, NULL);
-	VG_CHECK(ok);
-	VG_CHECK_INT(expect, QSTRESS_N + 1);
-	VG_CHECK(net_queue_depth(&q) == 0);
-	VG_CHECK(net_queue_high_water(&q) >= 1);
-	net_queue_destroy(&q);
-}
-
-/* The wake-up handshake under stress: many messages, batches of random
- * size, random pauses on both sides; the taker sleeps on a semaphore
- * after arming and is woken only when a pusher says so. */
-#ifdef __SANITIZE_THREAD__
-#define QWAKE_N		200000
-#else
-#define QWAKE_N		2000000
-#endif
-
-struct qwake {
-	struct net_queue q;
-	sem_t		 wake;
-	unsigned	 seed;
-	uint64_t	 wakes;
-	uint64_t	 batches;
-	uint64_t	 consumed;	/* atomic: the last id taken */
-	int		 stranded;	/* atomic: a checkpoint timed out */
-};
-
-/* A small pseudo-random number (xorshift) from *SEED. */
-static unsigned
-qwake_rand(unsigned *seed)
-{
-	*seed ^= *seed << 13;
-	*seed ^= *seed >> 17;
-	*seed ^= *seed << 5;
-	return (*seed);
-}
-
-/* A pause of random length: none, a yield, or a few microseconds. */
-static void
-qwake_pause(unsigned *seed)
-{
-	unsigned r = qwake_rand(seed) % 1000;
-
-	if (r < 5)
-		usleep(r * 10);
-	else if (r < 50)
-		sched_yield();
-}
-
-/* A checkpoint: wait (2 s at most) for the taker to have taken up to ID.
- * A taker asleep with messages queued and no wake-up coming never does:
- * returns -1 (and marks the run stranded, waking the taker to end it). */
-static int
-qwake_checkpoint(struct qwake *w, uint64_t id)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (__atomic_load_n(&w->consumed, __ATOMIC_ACQUIRE) < id) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec >= 3) {
-			__atomic_store_n(&w->stranded, 1, __ATOMIC_RELEASE);
-			sem_post(&w->wake);
-			return (-1);
-		}
-		sched_yield();
-	}
-	return (0);
-}
-
-/* The pusher: ids 1..QWAKE_N in batches of 1..64, waking when told, now
- * and then waiting for the taker to catch up. */
-static void *
-qwake_producer(void *arg)
-{
-	struct qwake *w = arg;
-	struct net_msg *head, *tail, *m;
-	uint64_t id = 1;
-	unsigned seed = w->seed;
-	size_t n, want;
-
-	while (id <= QWAKE_N) {
-		want = qwake_rand(&seed) % 64 + 1;
-		head = tail = NULL;
-		for (n = 0; n < want && id <= QWAKE_N; n++) {
-			m = net_msg_new(NET_WS_MSG, id++);
-			if (tail != NULL)
-				tail->next = m;
-			else
-				head = m;
-			tail = m;
-		}
-		w->batches++;
-		if (net_queue_push_list(&w->q, head, tail, n)) {
-			w->wakes++;
-			sem_post(&w->wake);
-		}
-		qwake_pause(&seed);
-		if (qwake_rand(&seed) % 16 == 0 && qwake_checkpoint(w, id - 1))
-			break;
-	}
-	return (NULL);
-}
-
-/* No message is stranded (the taker, asleep after arming, is always
- * woken for it), none is reordered, and a busy taker is not woken for
- * every batch. */
-static void
-t_queue_wake(void)
-{
-	struct qwake w;
-	struct net_msg *m, *next;
-	struct timespec ts;
-	pthread_t th;
-	uint64_t expect = 1, sleeps = 0;
-	unsigned seed = 12345;
-	int ok = 1, stranded = 0;
-
-	memset(&w, 0, sizeof(w));
-	w.seed = 67890;
-	net_queue_init(&w.q, 1000);
-	VG_CHECK(sem_init(&w.wake, 0, 0) == 0);
-	VG_CHECK(pthread_create(&th, NULL, qwake_producer, &w) == 0);
-	while (expect <= QWAKE_N) {
-		for (m = net_queue_take(&w.q); m != NULL; m = next) {
-			next = m->next;
-			if (m->id != expect)
-				ok = 0;
-			expect++;
-			net_msg_free(m);
-		}
-		__atomic_store_n(&w.consumed, expect - 1, __ATOMIC_RELEASE);
-		if (__atomic_load_n(&w.stranded, __ATOMIC_ACQUIRE))
-			break;
-		qwake_pause(&seed);
-		if (expect > QWAKE_N || net_queue_arm(&w.q) == 1)
-			continue;
-		/* armed and empty: only a wake-up may end this sleep */
-		sleeps++;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 10;
-		if (sem_timedwait(&w.wake, &ts) == -1)
-			break;
-	}
-	pthread_join(th, NULL);
-	stranded = __atomic_load_n(&w.stranded, __ATOMIC_ACQUIRE);
-	if (stranded)
-		fprintf(stderr, "stranded after id %llu\n",
-		    (unsigned long long)(expect - 1));
-	VG_CHECK(!stranded);
-	VG_CHECK(ok);
-	VG_CHECK_INT(expect, QWAKE_N + 1);
-	VG_CHECK(w.wakes <= sleeps + 1);
-	VG_CHECK(w.wakes < w.batches);
-	net_queue_destroy(&w.q);
-	sem_destroy(&w.wake);
-}
-
 static const struct vg_test cases[] = {
-	{ "net/queue_batches_two_threads",	t_queue_batches },
-	{ "net/queue_wake_handshake_stress",	t_queue_wake },
 	{ "net/http_get_query_kept_header",	t_get_query_header },
 	{ "net/http_post_body",			t_post_body },
 	{ "net/http_prefix_and_any_method",	t_prefix_and_any },
@@ -1260,8 +1023,7 @@ static const struct vg_test cases[] = {
 	{ "net/http_client_gone",		t_client_gone },
 	{ "net/http_404_and_426",		t_404_426 },
 	{ "net/http_413_then_serves",		t_413 },
-	{ "net/ws_echo_poll",			t_echo_poll },
-	{ "net/ws_echo_libev",			t_echo_libev },
+	{ "net/ws_echo",			t_echo },
 	{ "net/ws_client_header_query_peer",	t_client_header },
 	{ "net/ws_refused_open_and_path",	t_refused },
 	{ "net/ws_connect_refused_1006",	t_connect_refused },
