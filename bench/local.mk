@@ -27,5 +27,3 @@ EXTRA_DIST += bench/run-calls bench/run-callgrind
 # ---- AI-side calls through realtime_openai: run-agent-calls ----
 EXTRA_DIST += bench/run-agent-calls
 
-# ---- hand-offs and wake-ups under the WS echo load: run-ws-switches ----
-EXTRA_DIST += bench/run-ws-switches
