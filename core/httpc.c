@@ -250,6 +250,8 @@ httpc_setup(struct vg_http_fetch *f, const struct vg_http_request *req)
 	return (0);
 }
 
+static int	httpc_start(void);
+
 /* Start REQ for MOD; FN gets the result later, on the core thread. */
 struct vg_http_fetch *
 vg_http_fetch(struct vg_module *mod, const struct vg_http_request *req,
@@ -265,6 +267,8 @@ vg_http_fetch(struct vg_module *mod, const struct vg_http_request *req,
 		    __func__);
 		return (NULL);
 	}
+	if (httpc_start() == -1)
+		return (NULL);
 	f = vg_xcalloc(1, sizeof(*f));
 	f->owner = mod != NULL ? mod : vg_core_module();
 	f->fn = fn;
@@ -424,16 +428,28 @@ httpc_timer_cb(CURLM *multi, long ms, void *userp)
 
 /* ---- set-up, owners, tear-down ---- */
 
-/* Initialise libcurl and the multi handle on the core's base. */
+/* Ready the client. libcurl itself starts with the first fetch: its
+ * global set-up initialises OpenSSL (and maps in much of libcrypto), which
+ * a daemon that has placed no request yet does not need. */
 int
 vg_httpc_init(void)
 {
-	CURLcode rc;
-
 	if (g.ready)
 		return (0);
 	TAILQ_INIT(&g.fetches);
 	TAILQ_INIT(&g.socks);
+	g.ready = 1;
+	return (0);
+}
+
+/* Start libcurl and the multi handle on the core's base, once. */
+static int
+httpc_start(void)
+{
+	CURLcode rc;
+
+	if (g.multi != NULL)
+		return (0);
 	if ((rc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
 		vg_log(VG_LOG_ERROR, "curl_global_init: %s",
 		    curl_easy_strerror(rc));
@@ -450,7 +466,6 @@ vg_httpc_init(void)
 	}
 	curl_multi_setopt(g.multi, CURLMOPT_SOCKETFUNCTION, httpc_sock_cb);
 	curl_multi_setopt(g.multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
-	g.ready = 1;
 	return (0);
 
 fail_timer:
@@ -491,6 +506,9 @@ vg_httpc_free(void)
 		return;
 	while ((f = TAILQ_FIRST(&g.fetches)) != NULL)
 		httpc_fetch_free(f);
+	g.ready = 0;
+	if (g.multi == NULL)
+		return;		/* never started */
 	curl_multi_cleanup(g.multi);
 	g.multi = NULL;
 	while ((s = TAILQ_FIRST(&g.socks)) != NULL)
@@ -498,5 +516,4 @@ vg_httpc_free(void)
 	event_free(g.timer);
 	g.timer = NULL;
 	curl_global_cleanup();
-	g.ready = 0;
 }

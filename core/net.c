@@ -25,6 +25,7 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
@@ -44,7 +45,6 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -1415,7 +1415,7 @@ net_client_handshake(struct net_conn *nc)
 	size_t i, n, cap;
 	int tls = strcmp(c->method, "wss") == 0;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
 		net_client_failed(nc, "no randomness for the key");
 		return;
 	}
@@ -1995,7 +1995,9 @@ vg_net_start(const struct vg_settings *s)
 	    4 * 1024 * 1024;
 	memset(&g.st, 0, sizeof(g.st));
 	net_idmap_init(&g.conns);
-	if (RAND_bytes((unsigned char *)&g.rng, sizeof(g.rng)) != 1 ||
+	/* getrandom(), not RAND_bytes(): OpenSSL is not started until a
+	 * wss:// connection needs it */
+	if (getrandom(&g.rng, sizeof(g.rng), 0) != sizeof(g.rng) ||
 	    g.rng == 0)
 		g.rng = 0x9E3779B97F4A7C15ULL;
 	g.reap_ev = event_new(vg_core_base(), -1, 0, net_reap, NULL);
