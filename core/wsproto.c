@@ -262,15 +262,25 @@ wsp_close_build(uint8_t *out, int code, const char *reason)
 	return (2 + n);
 }
 
-/* Validate UTF-8 (RFC 3629 section 4's table), skipping ASCII runs eight
- * bytes at a time since most text is ASCII. */
+/* Validate UTF-8 (RFC 3629 section 4's table), skipping ASCII runs 32
+ * and then eight bytes at a time: every text message on a call's hot path
+ * (Twilio's and OpenAI's JSON) is ASCII. */
 int
 wsp_utf8_valid(const uint8_t *p, size_t n)
 {
-	uint64_t w;
+	uint64_t w, x, y, z;
 	size_t i = 0;
 	unsigned c, lo, hi;
 
+	while (i + 32 <= n) {
+		memcpy(&w, p + i, sizeof(w));
+		memcpy(&x, p + i + 8, sizeof(x));
+		memcpy(&y, p + i + 16, sizeof(y));
+		memcpy(&z, p + i + 24, sizeof(z));
+		if (((w | x | y | z) & 0x8080808080808080ULL) != 0)
+			break;
+		i += 32;
+	}
 	while (i < n) {
 		if (i + 8 <= n) {
 			memcpy(&w, p + i, sizeof(w));
