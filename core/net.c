@@ -57,6 +57,8 @@
 
 #define NET_HEAD_MAX		16384	/* a request or handshake head */
 #define NET_READ_MIN		16384	/* room asked for before a read */
+#define NET_RBUF		65536	/* the shared read buffer */
+#define NET_SEGS		8	/* staged pieces per connection */
 #define NET_IDLE_SECS		30	/* HTTP: quiet this long, dropped */
 #define NET_CONNECT_SECS	10	/* client: resolve .. handshake */
 #define NET_CLOSE_SECS		2	/* wait for the peer's close */
@@ -109,6 +111,15 @@ struct net_conn {
 	unsigned		 continue_sent:1;
 	unsigned		 in_frag:1;	/* WebSocket: a message is split */
 	unsigned		 read_paused:1;	/* rev off until an answer */
+	unsigned		 in_shared:1;	/* in is g.rbuf, for this read */
+	unsigned		 dirty:1;	/* on g.dirty: staged bytes */
+	/* bytes sent during this loop pass, in g.stage (see net_stage()) */
+	uint32_t		 seg_off[NET_SEGS];
+	uint32_t		 seg_len[NET_SEGS];
+	unsigned		 nseg;
+	size_t			 staged;
+	struct net_conn		*dirty_next;
+	void			*upper;		/* ws.c's connection object */
 	/* input: bytes [in_off, in_len) are unread; in_cap > in_len */
 	char			*in;
 	size_t			 in_off;
@@ -161,11 +172,18 @@ static struct {
 	struct vg_net_stats	 st;
 	struct net_idmap	 conns;		/* id -> conn */
 	SSL_CTX			*tls;		/* clients' (made when needed) */
+	char			*rbuf;		/* reads land here (see net_in_room) */
+	char			*stage;		/* this pass's sends (net_stage()) */
+	size_t			 stage_len;
+	size_t			 stage_cap;
+	struct net_conn		*dirty;		/* connections with staged bytes */
+	struct event		*flush_ev;	/* writes them, end of the pass */
 	char			*scratch;	/* a masked frame being built */
 	size_t			 scratch_cap;
 } g;
 
 static void	net_process(struct net_conn *nc);
+static void	net_unstage(struct net_conn *nc);
 static void	net_flush(struct net_conn *nc);
 static void	net_client_next(struct net_conn *nc);
 static void	net_client_handshake(struct net_conn *nc);
@@ -330,6 +348,7 @@ net_drop(struct net_conn *nc, int code, const char *reason)
 	if (nc->state == NS_DEAD)
 		return;
 	nc->state = NS_DEAD;
+	net_unstage(nc);
 	if (nc->code == 0) {
 		nc->code = code;
 		free(nc->reason);
@@ -482,53 +501,169 @@ net_flush(struct net_conn *nc)
 		net_written(nc);
 }
 
+/* Bytes NC has been given and the socket has not taken yet. */
+static size_t
+net_unsent(const struct net_conn *nc)
+{
+	return (net_out_pending(nc) + nc->staged);
+}
+
+/* Write NC's staged bytes with one sendmsg(); what the socket does not
+ * take moves to NC's output buffer and waits for EV_WRITE. */
+static void
+net_stage_write(struct net_conn *nc)
+{
+	struct iovec iov[NET_SEGS];
+	struct msghdr mh;
+	size_t i, k, total = nc->staged;
+	ssize_t w;
+
+	for (i = 0; i < nc->nseg; i++) {
+		iov[i].iov_base = g.stage + nc->seg_off[i];
+		iov[i].iov_len = nc->seg_len[i];
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = nc->nseg;
+	nc->nseg = 0;
+	nc->staged = 0;
+	do
+		w = sendmsg(nc->fd, &mh, MSG_NOSIGNAL);
+	while (w == -1 && errno == EINTR);
+	if (w == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			net_write_failed(nc, errno);
+			return;
+		}
+		w = 0;
+	}
+	if ((size_t)w == total) {
+		if (nc->close_after)
+			net_written(nc);
+		return;
+	}
+	for (k = 0; k < mh.msg_iovlen; k++) {
+		if ((size_t)w >= iov[k].iov_len) {
+			w -= (ssize_t)iov[k].iov_len;
+			continue;
+		}
+		net_out_append(nc, (char *)iov[k].iov_base + w,
+		    iov[k].iov_len - (size_t)w);
+		w = 0;
+	}
+	net_want_write(nc, 1);
+}
+
+/* Take NC off the list of connections with staged bytes (dropped). */
+static void
+net_unstage(struct net_conn *nc)
+{
+	struct net_conn **pp;
+
+	if (!nc->dirty)
+		return;
+	for (pp = &g.dirty; *pp != NULL; pp = &(*pp)->dirty_next)
+		if (*pp == nc) {
+			*pp = nc->dirty_next;
+			break;
+		}
+	nc->dirty = 0;
+	nc->nseg = 0;
+	nc->staged = 0;
+}
+
+/* The end of the loop pass: write every connection's staged bytes. */
+static void
+net_flush_staged(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *nc;
+
+	while ((nc = g.dirty) != NULL) {
+		g.dirty = nc->dirty_next;
+		nc->dirty = 0;
+		nc->busy++;
+		if (nc->state != NS_DEAD && nc->nseg > 0)
+			net_stage_write(nc);
+		nc->busy--;
+	}
+	g.stage_len = 0;
+	if (g.stage_cap > 4 * NET_RBUF) {
+		free(g.stage);
+		g.stage = NULL;
+		g.stage_cap = 0;
+	}
+}
+
 /*
- * Send N1 bytes at P1 then N2 at P2 on NC: written at once when nothing
- * waits before them (plain sockets), else queued behind what waits.
+ * Stage N1 bytes at P1 then N2 at P2 for NC: they are written at the end
+ * of this loop pass, with whatever else NC is sent meanwhile, in one
+ * sendmsg(). A media message and the mark that follows it, or the
+ * answers to several events handled in one pass, then cost one system
+ * call instead of several (the kernel's share of a relayed message is
+ * most of its cost).
+ */
+static void
+net_stage(struct net_conn *nc, const void *p1, size_t n1, const void *p2,
+    size_t n2)
+{
+	size_t cap, n = n1 + n2;
+
+	if (nc->nseg == NET_SEGS)
+		net_stage_write(nc);	/* full: out with it now */
+	if (nc->state == NS_DEAD)
+		return;
+	if (net_out_pending(nc) > 0) {
+		/* the socket is full: join what waits */
+		net_out_append(nc, p1, n1);
+		net_out_append(nc, p2, n2);
+		return;
+	}
+	if (g.stage_len + n > g.stage_cap) {
+		cap = g.stage_cap * 2;
+		if (cap < g.stage_len + n)
+			cap = g.stage_len + n;
+		if (cap < NET_RBUF)
+			cap = NET_RBUF;
+		g.stage = vg_xrealloc(g.stage, cap);
+		g.stage_cap = cap;
+	}
+	memcpy(g.stage + g.stage_len, p1, n1);
+	if (n2 > 0)
+		memcpy(g.stage + g.stage_len + n1, p2, n2);
+	if (nc->nseg > 0 && nc->seg_off[nc->nseg - 1] +
+	    nc->seg_len[nc->nseg - 1] == g.stage_len)
+		nc->seg_len[nc->nseg - 1] += (uint32_t)n;
+	else {
+		nc->seg_off[nc->nseg] = (uint32_t)g.stage_len;
+		nc->seg_len[nc->nseg] = (uint32_t)n;
+		nc->nseg++;
+	}
+	g.stage_len += n;
+	nc->staged += n;
+	if (!nc->dirty) {
+		nc->dirty = 1;
+		nc->dirty_next = g.dirty;
+		if (g.dirty == NULL)
+			event_active(g.flush_ev, EV_TIMEOUT, 0);
+		g.dirty = nc;
+	}
+}
+
+/*
+ * Send N1 bytes at P1 then N2 at P2 on NC: staged for the end of the loop
+ * pass (plain sockets), or queued behind what waits (TLS, a full socket).
  * Returns 0, or -1 when NC has failed.
  */
 static int
 net_send2(struct net_conn *nc, const void *p1, size_t n1, const void *p2,
     size_t n2)
 {
-	struct iovec iov[2];
-	struct msghdr mh;
-	ssize_t w;
-
 	if (nc->state == NS_DEAD || nc->fd == -1)
 		return (-1);
-	if (nc->ssl == NULL && net_out_pending(nc) == 0 &&
-	    nc->state != NS_CONNECTING) {
-		iov[0].iov_base = (void *)p1;
-		iov[0].iov_len = n1;
-		iov[1].iov_base = (void *)p2;
-		iov[1].iov_len = n2;
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = n2 > 0 ? 2 : 1;
-		do
-			w = sendmsg(nc->fd, &mh, MSG_NOSIGNAL);
-		while (w == -1 && errno == EINTR);
-		if (w == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				net_write_failed(nc, errno);
-				return (-1);
-			}
-			w = 0;
-		}
-		if ((size_t)w == n1 + n2) {
-			if (nc->close_after)
-				net_written(nc);
-			return (0);
-		}
-		if ((size_t)w < n1) {
-			net_out_append(nc, (const char *)p1 + w, n1 - (size_t)w);
-			net_out_append(nc, p2, n2);
-		} else
-			net_out_append(nc, (const char *)p2 + (w - n1),
-			    n2 - ((size_t)w - n1));
-		net_want_write(nc, 1);
-		return (0);
+	if (nc->ssl == NULL && nc->state != NS_CONNECTING &&
+	    net_out_pending(nc) == 0) {
+		net_stage(nc, p1, n1, p2, n2);
+		return (nc->state == NS_DEAD ? -1 : 0);
 	}
 	net_out_append(nc, p1, n1);
 	net_out_append(nc, p2, n2);
@@ -546,12 +681,22 @@ net_send(struct net_conn *nc, const void *p, size_t n)
 
 /* ---- bytes in ---- */
 
-/* Make room for a read in NC's input buffer. */
+/* Make room for a read in NC's input buffer. A connection with nothing
+ * left over reads into the shared buffer: most reads hold whole messages,
+ * which are handled before the next read, so no connection needs memory
+ * of its own for input, and no read costs a malloc(). */
 static void
 net_in_room(struct net_conn *nc)
 {
 	size_t cap;
+	char *p;
 
+	if (nc->in == NULL) {
+		nc->in = g.rbuf;
+		nc->in_cap = NET_RBUF + 1;
+		nc->in_off = nc->in_len = 0;
+		nc->in_shared = 1;
+	}
 	if (nc->in_off > 0 && nc->in_off == nc->in_len)
 		nc->in_off = nc->in_len = 0;
 	if (nc->in_cap - nc->in_len >= NET_READ_MIN / 4 + 1)
@@ -559,22 +704,45 @@ net_in_room(struct net_conn *nc)
 	cap = nc->in_cap * 2;
 	if (cap < nc->in_len + NET_READ_MIN + 1)
 		cap = nc->in_len + NET_READ_MIN + 1;
-	nc->in = vg_xrealloc(nc->in, cap);
+	if (nc->in_shared) {
+		p = vg_xmalloc(cap);
+		memcpy(p, nc->in, nc->in_len);
+		nc->in = p;
+		nc->in_shared = 0;
+	} else
+		nc->in = vg_xrealloc(nc->in, cap);
 	nc->in_cap = cap;
 }
 
-/* Drop what NC has consumed; free the buffer when nothing is left, so that
- * an idle connection holds no input memory. */
+/* Drop what NC has consumed; give the shared buffer back (what is left
+ * moves to a buffer of NC's own), and free NC's own when it is empty, so
+ * that an idle connection holds no input memory. */
 static void
 net_in_compact(struct net_conn *nc)
 {
-	if (nc->in_off == nc->in_len) {
+	size_t left = nc->in_len - nc->in_off;
+	char *p = NULL;
+
+	if (nc->in_shared) {
+		if (left > 0 && nc->state != NS_DEAD) {
+			p = vg_xmalloc(left + NET_READ_MIN + 1);
+			memcpy(p, nc->in + nc->in_off, left);
+			nc->in_cap = left + NET_READ_MIN + 1;
+		} else {
+			left = 0;
+			nc->in_cap = 0;
+		}
+		nc->in = p;
+		nc->in_off = 0;
+		nc->in_len = left;
+		nc->in_shared = 0;
+	} else if (left == 0) {
 		free(nc->in);
 		nc->in = NULL;
 		nc->in_off = nc->in_len = nc->in_cap = 0;
 	} else if (nc->in_off > 0) {
-		memmove(nc->in, nc->in + nc->in_off, nc->in_len - nc->in_off);
-		nc->in_len -= nc->in_off;
+		memmove(nc->in, nc->in + nc->in_off, left);
+		nc->in_len = left;
 		nc->in_off = 0;
 	}
 }
@@ -1124,7 +1292,7 @@ net_ws_fail(struct net_conn *nc, int code, const char *why)
 		net_count_oversize();
 	net_ws_send_close(nc, code, why);
 	nc->close_after = 1;
-	if (net_out_pending(nc) == 0)
+	if (net_unsent(nc) == 0)
 		net_drop(nc, code, why);
 }
 
@@ -1141,9 +1309,11 @@ net_ws_message(struct net_conn *nc, char *data, size_t len, int binary)
 	g.st.ws_msgs_in++;
 	if (nc->state != NS_OPEN)
 		return;		/* we are closing: the core has let go */
+	if (nc->upper == NULL)
+		return;		/* the core side has not taken it */
 	save = data[len];
 	data[len] = '\0';
-	ws_deliver(nc->id, data, len, binary);
+	ws_deliver(nc->upper, data, len, binary);
 	data[len] = save;
 }
 
@@ -1189,7 +1359,7 @@ net_ws_peer_close(struct net_conn *nc, const uint8_t *p, size_t n)
 		/* echo it (RFC 6455 5.5.1), then close the socket */
 		net_ws_send_close(nc, code, "");
 		nc->close_after = 1;
-		if (net_out_pending(nc) > 0)
+		if (net_unsent(nc) > 0)
 			return;
 	}
 	net_drop(nc, code, NULL);
@@ -1274,28 +1444,51 @@ net_ws_frames(struct net_conn *nc)
 	}
 }
 
-/* Send one message on WebSocket ID. */
-int
-net_ws_send(uint64_t id, const void *data, size_t len, int binary)
+/* Take the core side's object UPPER for WebSocket ID. */
+void *
+net_ws_attach(uint64_t id, void *upper)
 {
 	struct net_conn *nc;
 
-	nc = net_idmap_get(&g.conns, id);
-	if (nc == NULL || nc->state == NS_DEAD || nc->close_sent)
+	if ((nc = net_idmap_get(&g.conns, id)) == NULL ||
+	    nc->state == NS_DEAD)
+		return (NULL);
+	nc->upper = upper;
+	return (nc);
+}
+
+/* Send one message on the connection NET (from net_ws_attach()). */
+int
+net_ws_send_to(void *net, const void *data, size_t len, int binary)
+{
+	struct net_conn *nc = net;
+
+	if (nc->state == NS_DEAD || nc->close_sent)
 		return (-1);
 	if (nc->state != NS_OPEN && nc->kind != NET_KIND_WS_CLIENT)
 		return (-1);	/* not a WebSocket (yet) */
-	if (net_out_pending(nc) + nc->early_len + len > g.max_send_queue) {
+	if (net_unsent(nc) + nc->early_len + len > g.max_send_queue) {
 		g.st.ws_dropped_slow++;
 		vg_log(VG_LOG_WARN, "net: connection %llu reads too slowly "
-		    "(%zu bytes queued): dropped", (unsigned long long)id,
-		    net_out_pending(nc) + nc->early_len);
+		    "(%zu bytes queued): dropped", (unsigned long long)nc->id,
+		    net_unsent(nc) + nc->early_len);
 		net_drop(nc, VG_WS_CLOSE_POLICY, "slow reader");
 		return (-1);
 	}
 	g.st.ws_msgs_out++;
 	return (net_ws_frame(nc, binary ? WSP_OP_BINARY : WSP_OP_TEXT, data,
 	    len));
+}
+
+/* Send one message on WebSocket ID. */
+int
+net_ws_send(uint64_t id, const void *data, size_t len, int binary)
+{
+	struct net_conn *nc;
+
+	if ((nc = net_idmap_get(&g.conns, id)) == NULL)
+		return (-1);
+	return (net_ws_send_to(nc, data, len, binary));
 }
 
 /* ---- client connections ---- */
@@ -1703,8 +1896,7 @@ net_process(struct net_conn *nc)
 			break;	/* at the core, or not reading */
 		}
 	} while (moved && nc->state != NS_DEAD);
-	if (nc->state != NS_DEAD)
-		net_in_compact(nc);
+	net_in_compact(nc);
 	nc->busy--;
 }
 
@@ -1762,6 +1954,7 @@ net_on_read(evutil_socket_t fd, short what, void *arg)
 		if (r == -2)
 			break;
 		if (r <= 0) {
+			net_in_compact(nc);
 			net_read_ended(nc, r, why);
 			break;
 		}
@@ -2000,14 +2193,20 @@ vg_net_start(const struct vg_settings *s)
 	if (getrandom(&g.rng, sizeof(g.rng), 0) != sizeof(g.rng) ||
 	    g.rng == 0)
 		g.rng = 0x9E3779B97F4A7C15ULL;
+	if (g.rbuf == NULL)
+		g.rbuf = vg_xmalloc(NET_RBUF + 1);
 	g.reap_ev = event_new(vg_core_base(), -1, 0, net_reap, NULL);
+	g.flush_ev = event_new(vg_core_base(), -1, 0, net_flush_staged, NULL);
 	g.relisten = evtimer_new(vg_core_base(), net_relisten, NULL);
-	if (g.reap_ev == NULL || g.relisten == NULL || net_listen(s) == -1) {
+	if (g.reap_ev == NULL || g.relisten == NULL || g.flush_ev == NULL ||
+	    net_listen(s) == -1) {
 		if (g.reap_ev != NULL)
 			event_free(g.reap_ev);
 		if (g.relisten != NULL)
 			event_free(g.relisten);
-		g.reap_ev = g.relisten = NULL;
+		if (g.flush_ev != NULL)
+			event_free(g.flush_ev);
+		g.reap_ev = g.relisten = g.flush_ev = NULL;
 		net_idmap_free(&g.conns);
 		return (-1);
 	}
@@ -2052,8 +2251,10 @@ vg_net_stop(void)
 			    "shutting down");
 			nc->busy--;
 		}
-		net_drop(nc, VG_WS_CLOSE_GOING_AWAY, "shutting down");
 	}
+	net_flush_staged(-1, 0, NULL);	/* what was said last goes out */
+	for (nc = g.all; nc != NULL; nc = nc->next)
+		net_drop(nc, VG_WS_CLOSE_GOING_AWAY, "shutting down");
 	g.running = 0;		/* on_close handlers cannot open more */
 	net_reap(-1, 0, NULL);	/* the core side hears of each */
 	http_free();
@@ -2063,10 +2264,16 @@ vg_net_stop(void)
 	g.lis = NULL;
 	event_free(g.reap_ev);
 	event_free(g.relisten);
-	g.reap_ev = g.relisten = NULL;
+	event_free(g.flush_ev);
+	g.reap_ev = g.relisten = g.flush_ev = NULL;
+	free(g.stage);
+	g.stage = NULL;
+	g.stage_len = g.stage_cap = 0;
 	net_idmap_free(&g.conns);
 	free(g.scratch);
 	g.scratch = NULL;
+	free(g.rbuf);
+	g.rbuf = NULL;
 	g.scratch_cap = 0;
 	if (g.tls != NULL)
 		SSL_CTX_free(g.tls);

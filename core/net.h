@@ -103,8 +103,16 @@ uint64_t	 net_new_id(void);
  * (M freed). May call back into http.c or ws.c (a connection that fails
  * at once is reported closed before this returns). */
 int		 net_act(struct net_msg *m);
-/* Send LEN bytes of DATA as one message on WebSocket ID (copied or
- * written at once). Returns 0, or -1 when ID is gone or closing. */
+/* Give WebSocket ID the core side's object UPPER: its messages go to
+ * ws_deliver(UPPER, ...). Returns the connection's handle for
+ * net_ws_send_to() (valid until ws_dispatch() reports ID closed), or NULL
+ * when ID is gone. The hot path then needs no lookup either way. */
+void		*net_ws_attach(uint64_t id, void *upper);
+/* Send LEN bytes of DATA as one message on the connection NET (copied or
+ * written at once). Returns 0, or -1 when it is gone or closing. */
+int		 net_ws_send_to(void *net, const void *data, size_t len,
+		    int binary);
+/* The same by id (-1 when ID is unknown). */
 int		 net_ws_send(uint64_t id, const void *data, size_t len,
 		    int binary);
 /* True while the listener runs. */
@@ -129,8 +137,9 @@ void		 http_free(void);
 
 /* Dispatch a NET_WS_OPEN, NET_WS_CONNECTED or NET_WS_CLOSED (taken). */
 void		 ws_dispatch(struct net_msg *m);
-/* One whole message (LEN bytes at DATA, NUL-terminated, borrowed) on ID. */
-void		 ws_deliver(uint64_t id, const void *data, size_t len,
+/* One whole message (LEN bytes at DATA, NUL-terminated, borrowed) for
+ * UPPER, the object given to net_ws_attach(). */
+void		 ws_deliver(void *upper, const void *data, size_t len,
 		    int binary);
 unsigned	 ws_release_owner(struct vg_module *mod);
 /* True when PATH has an endpoint. */

@@ -33,6 +33,7 @@ struct vg_ws_conn {
 	void				*arg;
 	void				*data;		/* the module's */
 	struct net_msg			*info;		/* path, query, ... */
+	void				*net;		/* net.c's handle */
 	unsigned			 client:1;
 	unsigned			 closing:1;	/* vg_ws_close() called */
 	unsigned			 released:1;	/* no more callbacks */
@@ -168,6 +169,7 @@ ws_opened(struct net_msg *m)
 		return;
 	}
 	net_idmap_put(&g_ws.conns, conn->id, conn);
+	conn->net = net_ws_attach(conn->id, conn);
 	if (conn->h->on_open != NULL && conn->h->on_open(conn, conn->arg) ==
 	    -1)
 		vg_ws_close(conn, VG_WS_CLOSE_POLICY, "refused");
@@ -206,15 +208,13 @@ ws_dispatch(struct net_msg *m)
 	net_msg_free(m);
 }
 
-/* One whole message on ID: the hot path, no allocation. */
+/* One whole message for CONN: the hot path, no lookup, no allocation. */
 void
-ws_deliver(uint64_t id, const void *data, size_t len, int binary)
+ws_deliver(void *upper, const void *data, size_t len, int binary)
 {
-	struct vg_ws_conn *conn;
+	struct vg_ws_conn *conn = upper;
 
-	conn = net_idmap_get(&g_ws.conns, id);
-	if (conn == NULL || conn->released || conn->closing ||
-	    conn->h->on_message == NULL)
+	if (conn->released || conn->closing || conn->h->on_message == NULL)
 		return;		/* stale: dropped quietly */
 	conn->h->on_message(conn, data, len, binary, conn->arg);
 }
@@ -322,6 +322,7 @@ vg_ws_connect(struct vg_module *mod, const char *url,
 	 * this returns) */
 	net_idmap_put(&g_ws.conns, conn->id, conn);
 	net_act(m);
+	conn->net = net_ws_attach(conn->id, conn);
 	return (conn);
 
 fail:
@@ -334,9 +335,9 @@ int
 vg_ws_send(struct vg_ws_conn *conn, const void *data, size_t len,
     int binary)
 {
-	if (conn->closing || conn->released)
+	if (conn->closing || conn->released || conn->net == NULL)
 		return (-1);
-	return (net_ws_send(conn->id, data, len, binary != 0));
+	return (net_ws_send_to(conn->net, data, len, binary != 0));
 }
 
 /* Start closing CONN; on_close follows. */

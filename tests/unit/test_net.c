@@ -942,7 +942,6 @@ t_stale_id(void)
 	VG_CHECK(net_act(m) == 0);
 	VG_CHECK(net_act(net_msg_new(NET_WS_CLOSE, 999999997)) == 0);
 	/* to the core side: ids it does not know */
-	ws_deliver(999999996, "x", 1, 0);
 	ws_dispatch(net_msg_new(NET_WS_CLOSED, 999999995));
 	http_dispatch(net_msg_new(NET_HTTP_GONE, 999999994));
 	/* everything still works */
