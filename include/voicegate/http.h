@@ -1,8 +1,7 @@
 /*
  * HTTP for modules: routes on the daemon's listener (one port serves HTTP
- * and WebSocket), and an asynchronous HTTP client. The sockets live on the
- * core's private net thread; every callback here runs on the core thread,
- * and every function is core-thread only.
+ * and WebSocket), and an asynchronous HTTP client. Every callback here
+ * runs on the core thread, and every function is core-thread only.
  */
 #ifndef VG_HTTP_H
 #define VG_HTTP_H

@@ -1,10 +1,11 @@
 /*
  * WebSockets for modules: endpoints on the daemon's listener and outbound
- * client connections (ws:// and wss://). The sockets live on the core's
- * private net thread; every callback here runs on the core thread and every
- * function is core-thread only. Sends are copied and queued; a peer that
- * reads too slowly for its bounded send queue is dropped (close 1008), and a
- * message over the size limit closes with 1009.
+ * client connections (ws:// and wss://, the server's certificate checked
+ * against the system's store or $SSL_CERT_FILE). Every callback here runs
+ * on the core thread and every function is core-thread only. Sends are
+ * copied and written at the end of the loop pass; a peer that reads too
+ * slowly for its bounded send queue is dropped (close 1008), and a message
+ * over the size limit closes with 1009.
  */
 #ifndef VG_WS_H
 #define VG_WS_H
