@@ -511,7 +511,7 @@ mws_on_media(struct mws_stream *st, const struct mws_msg *m)
 	struct vg_event *ev;
 	ssize_t n;
 
-	if ((n = mws_b64_decode(m->payload, m->payload_len, audio,
+	if ((n = vg_b64_decode(m->payload, m->payload_len, audio,
 	    sizeof(audio))) <= 0) {
 		mws_stream_garbage(st, n == 0 ? "empty payload" :
 		    "bad or oversized base64 payload");

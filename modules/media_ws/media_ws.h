@@ -74,15 +74,6 @@ void	 mws_msg_free(struct mws_msg *m);
 /* A customParameters value by NAME (string values only), or NULL. */
 const char *mws_msg_param(const struct mws_msg *m, const char *name);
 
-/* Decode INLEN bytes of strict base64 (padded, no whitespace, canonical
- * trailing bits) into OUT of OUTSZ bytes. Returns the decoded length, or
- * -1 on bad input or when OUT is too small. */
-ssize_t	 mws_b64_decode(const char *in, size_t inlen, uint8_t *out,
-	    size_t outsz);
-/* Encode LEN bytes of IN as padded base64 into OUT, which must hold
- * ((LEN + 2) / 3) * 4 + 1 bytes. Returns the length written (terminated). */
-size_t	 mws_b64_encode(const uint8_t *in, size_t len, char *out);
-
 /* Build the messages we send (§4.4: exactly these fields) into BUF of SIZE.
  * SID and NAME must be JSON-safe (checked by the callers). Each returns the
  * length, or -1 if BUF is too small. */

@@ -1,8 +1,8 @@
 /*
  * media_ws messages: the parser for what Twilio sends on a Media Stream
- * (PROTOCOLS.md §4.3), strict base64, and the builders for what we send
- * (§4.4, exactly those fields). Pure functions; core thread (and the fuzz
- * harness).
+ * (PROTOCOLS.md §4.3) and the builders for what we send (§4.4, exactly
+ * those fields); base64 is the core's vg_b64_*. Pure functions; core
+ * thread (and the fuzz harness).
  */
 #include "config.h"
 
@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
+
+#include <voicegate/util.h>
 
 #include "media_ws.h"
 
@@ -521,59 +523,13 @@ mws_msg_param(const struct mws_msg *m, const char *name)
 	return (msg_str(m->params, name, NULL));
 }
 
-/* ---- base64 ---- */
-
-/* The base64 digit of 6-bit value V, and the value of byte C (-1 for a
- * byte that is not a digit), as constant expressions for the tables. */
-#define B64_CHR(v)	((v) < 26 ? 'A' + (v) : (v) < 52 ? 'a' + (v) - 26 : \
-	(v) < 62 ? '0' + (v) - 52 : (v) == 62 ? '+' : '/')
-#define B64_VAL(c)	((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : \
-	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 : \
-	(c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : (c) == '+' ? 62 : \
-	(c) == '/' ? 63 : -1)
-
-/* Repeat X(i) for 4, 16, 64, 256 and 4096 consecutive i. */
-#define B64_R4(X, i)	X(i) X((i) + 1) X((i) + 2) X((i) + 3)
-#define B64_R16(X, i)	B64_R4(X, i) B64_R4(X, (i) + 4) B64_R4(X, (i) + 8) \
-	B64_R4(X, (i) + 12)
-#define B64_R64(X, i)	B64_R16(X, i) B64_R16(X, (i) + 16) \
-	B64_R16(X, (i) + 32) B64_R16(X, (i) + 48)
-#define B64_R256(X, i)	B64_R64(X, i) B64_R64(X, (i) + 64) \
-	B64_R64(X, (i) + 128) B64_R64(X, (i) + 192)
-#define B64_R4096(X)	B64_R256(X, 0) B64_R256(X, 256) B64_R256(X, 512) \
-	B64_R256(X, 768) B64_R256(X, 1024) B64_R256(X, 1280) \
-	B64_R256(X, 1536) B64_R256(X, 1792) B64_R256(X, 2048) \
-	B64_R256(X, 2304) B64_R256(X, 2560) B64_R256(X, 2816) \
-	B64_R256(X, 3072) B64_R256(X, 3328) B64_R256(X, 3584) \
-	B64_R256(X, 3840)
-
-/* The two digits of each 12-bit value: encoding takes two look-ups per
- * three bytes. */
-#define B64_PAIR(i)	{ (char)B64_CHR((i) >> 6), (char)B64_CHR((i) & 63) },
-static const char mws_b64_pairs[4096][2] = { B64_R4096(B64_PAIR) };
-
-/* The value of each byte in each position of a quad, shifted into place;
- * a byte that is not a digit sets bit 31 instead, so one OR of the four
- * look-ups both decodes the quad and flags it. */
-#define B64_D(c, sh)	(B64_VAL(c) < 0 ? 0x80000000u : \
-	(uint32_t)B64_VAL(c) << (sh))
-#define B64_D0(c)	B64_D(c, 18),
-#define B64_D1(c)	B64_D(c, 12),
-#define B64_D2(c)	B64_D(c, 6),
-#define B64_D3(c)	B64_D(c, 0),
-static const uint32_t mws_b64_dec[4][256] = {
-	{ B64_R256(B64_D0, 0) },
-	{ B64_R256(B64_D1, 0) },
-	{ B64_R256(B64_D2, 0) },
-	{ B64_R256(B64_D3, 0) },
-};
-
 /* ---- ids ---- */
 
 /* The bytes a safe id may hold (letters, digits, '_' and '-'). */
-#define SID_OK(c)	(((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && \
-	(c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '-'),
-static const uint8_t mws_sid_chars[256] = { B64_R256(SID_OK, 0) };
+static const uint8_t mws_sid_chars[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+	['_'] = 1, ['-'] = 1,
+};
 
 /* True when S is a safe id (see media_ws.h). */
 int
@@ -588,89 +544,6 @@ mws_sid_ok(const char *s)
 		if (i >= MWS_SID_MAX - 1 || !mws_sid_chars[u[i]])
 			return (0);
 	return (1);
-}
-
-/* Strict base64 decode: whole quads through the tables (an error anywhere
- * is kept in BAD and checked once), the last quad with its padding
- * checked. */
-ssize_t
-mws_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
-{
-	const unsigned char *u = (const unsigned char *)in;
-	size_t i, n = 0, pad = 0;
-	uint32_t w, bad = 0;
-	int v[4], k;
-
-	if (inlen % 4 != 0)
-		return (-1);
-	if (inlen > 0 && in[inlen - 1] == '=')
-		pad = (inlen > 1 && in[inlen - 2] == '=') ? 2 : 1;
-	if (inlen / 4 * 3 - pad > outsz)
-		return (-1);
-	for (i = 0; i + 4 < inlen; i += 4) {
-		w = mws_b64_dec[0][u[i]] | mws_b64_dec[1][u[i + 1]] |
-		    mws_b64_dec[2][u[i + 2]] | mws_b64_dec[3][u[i + 3]];
-		bad |= w;
-		out[n++] = (uint8_t)(w >> 16);
-		out[n++] = (uint8_t)(w >> 8);
-		out[n++] = (uint8_t)w;
-	}
-	if (bad & 0x80000000u)
-		return (-1);
-	if (i == inlen)
-		return ((ssize_t)n);
-	for (k = 0; k < 4; k++) {
-		if (k >= 4 - (int)pad) {
-			v[k] = 0;
-			continue;
-		}
-		if ((v[k] = B64_VAL(u[i + k])) == -1)
-			return (-1);
-	}
-	out[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-	if (pad == 2) {
-		if ((v[1] & 0x0f) != 0)
-			return (-1);	/* non-canonical */
-		return ((ssize_t)n);
-	}
-	out[n++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
-	if (pad == 1) {
-		if ((v[2] & 0x03) != 0)
-			return (-1);
-		return ((ssize_t)n);
-	}
-	out[n++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
-	return ((ssize_t)n);
-}
-
-/* Padded base64 encode: two digits per look-up. */
-size_t
-mws_b64_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t i, n = 0;
-	uint32_t w;
-
-	for (i = 0; i + 3 <= len; i += 3) {
-		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		memcpy(out + n, mws_b64_pairs[w >> 12], 2);
-		memcpy(out + n + 2, mws_b64_pairs[w & 0xfff], 2);
-		n += 4;
-	}
-	if (len - i == 1) {
-		w = (uint32_t)in[i] << 16;
-		memcpy(out + n, mws_b64_pairs[w >> 12], 2);
-		out[n + 2] = '=';
-		out[n + 3] = '=';
-		n += 4;
-	} else if (len - i == 2) {
-		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		memcpy(out + n, mws_b64_pairs[w >> 12], 2);
-		out[n + 2] = (char)B64_CHR((w >> 6) & 0x3f);
-		out[n + 3] = '=';
-		n += 4;
-	}
-	out[n] = '\0';
-	return (n);
 }
 
 /* ---- builders ---- */
@@ -695,12 +568,12 @@ mws_build_media(char *buf, size_t size, const char *sid,
 	char *p = buf;
 
 	if (sizeof(head) - 1 + sidn + sizeof(mid) - 1 +
-	    ((len + 2) / 3) * 4 + sizeof(tail) > size || size > INT_MAX)
+	    VG_B64_ENCODED_LEN(len) + sizeof(tail) > size || size > INT_MAX)
 		return (-1);
 	build_put(&p, head, sizeof(head) - 1);
 	build_put(&p, sid, sidn);
 	build_put(&p, mid, sizeof(mid) - 1);
-	p += mws_b64_encode(audio, len, p);
+	p += vg_b64_encode(audio, len, p);
 	build_put(&p, tail, sizeof(tail));
 	return ((int)(p - buf) - 1);
 }

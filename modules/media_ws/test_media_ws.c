@@ -334,20 +334,20 @@ t_b64_roundtrip(void)
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)(i * 7 + 3);
-	VG_CHECK_INT(mws_b64_encode(in, sizeof(in), enc), 216);
-	n = mws_b64_decode(enc, strlen(enc), out, sizeof(out));
+	VG_CHECK_INT(vg_b64_encode(in, sizeof(in), enc), 216);
+	n = vg_b64_decode(enc, strlen(enc), out, sizeof(out));
 	VG_CHECK_INT(n, 160);
 	VG_CHECK(memcmp(in, out, sizeof(in)) == 0);
 	memset(in, 0xff, sizeof(in));
-	mws_b64_encode(in, sizeof(in), enc);
+	vg_b64_encode(in, sizeof(in), enc);
 	VG_CHECK(strncmp(enc, "////", 4) == 0);
 	VG_CHECK_STR(enc + 212, "/w==");
-	VG_CHECK_INT(mws_b64_encode((const uint8_t *)"ab", 2, enc), 4);
+	VG_CHECK_INT(vg_b64_encode((const uint8_t *)"ab", 2, enc), 4);
 	VG_CHECK_STR(enc, "YWI=");
-	VG_CHECK_INT(mws_b64_decode("YWI=", 4, out, sizeof(out)), 2);
-	VG_CHECK_INT(mws_b64_decode("YQ==", 4, out, sizeof(out)), 1);
+	VG_CHECK_INT(vg_b64_decode("YWI=", 4, out, sizeof(out)), 2);
+	VG_CHECK_INT(vg_b64_decode("YQ==", 4, out, sizeof(out)), 1);
 	VG_CHECK_INT(out[0], 'a');
-	VG_CHECK_INT(mws_b64_decode("", 0, out, sizeof(out)), 0);
+	VG_CHECK_INT(vg_b64_decode("", 0, out, sizeof(out)), 0);
 }
 
 /* Bad base64 is refused, never half-decoded. */
@@ -364,15 +364,15 @@ t_b64_bad(void)
 	size_t i;
 
 	for (i = 0; i < VG_NELEM(bad); i++) {
-		if (mws_b64_decode(bad[i], strlen(bad[i]), out,
+		if (vg_b64_decode(bad[i], strlen(bad[i]), out,
 		    sizeof(out)) != -1) {
 			fprintf(stderr, "  accepted: %s\n", bad[i]);
 			vg_test_case_failed = 1;
 		}
 	}
 	/* too small for the output */
-	VG_CHECK_INT(mws_b64_decode("YWJj", 4, out, 2), -1);
-	VG_CHECK_INT(mws_b64_decode("YWJj", 4, out, 3), 3);
+	VG_CHECK_INT(vg_b64_decode("YWJj", 4, out, 2), -1);
+	VG_CHECK_INT(vg_b64_decode("YWJj", 4, out, 3), 3);
 }
 
 /* The messages we send carry exactly §4.4's fields. */
@@ -435,7 +435,7 @@ cap_send(void *arg, enum mws_out_kind kind, const char *msg, size_t len)
 		json_object_object_get_ex(o, "media", &v);
 		json_object_object_get_ex(v, "payload", &w);
 		p = json_object_get_string(w);
-		n = mws_b64_decode(p, strlen(p), audio, sizeof(audio));
+		n = vg_b64_decode(p, strlen(p), audio, sizeof(audio));
 		VG_CHECK(n > 0);
 		cap.audio_len[cap.n] = n > 0 ? (size_t)n : 0;
 		cap.first[cap.n] = n > 0 ? audio[0] : 0;
@@ -897,7 +897,7 @@ tw_media(struct tw *t, unsigned seq, unsigned ts)
 
 	for (i = 0; i < sizeof(audio); i++)
 		audio[i] = (uint8_t)i;
-	mws_b64_encode(audio, sizeof(audio), b64);
+	vg_b64_encode(audio, sizeof(audio), b64);
 	snprintf(buf, sizeof(buf), "{\"event\":\"media\",\"sequenceNumber\":"
 	    "\"%u\",\"media\":{\"track\":\"inbound\",\"chunk\":\"%u\","
 	    "\"timestamp\":\"%u\",\"payload\":\"%s\"},\"streamSid\":\"" SID

@@ -114,12 +114,6 @@ char	*rt_fill(const char *template, const struct json_object *context);
 
 /* ---- audio helpers (realtime_openai_audio.c) ---- */
 
-/* Strict base64 (padded, canonical). Decode returns the length or -1. */
-ssize_t	 rt_b64_decode(const char *in, size_t inlen, uint8_t *out,
-	    size_t outsz);
-/* Encode; OUT holds ((LEN + 2) / 3) * 4 + 1. Returns the length. */
-size_t	 rt_b64_encode(const uint8_t *in, size_t len, char *out);
-
 /* The fields of an audio delta event, pointing into its text (not
  * terminated). */
 struct rt_delta {

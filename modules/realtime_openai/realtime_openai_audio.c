@@ -1,7 +1,7 @@
 /*
- * realtime_openai audio helpers: strict base64 for the audio that crosses
- * the Realtime socket, and the barge-in arithmetic of PROTOCOLS.md §6.6
- * on the bus's agent audio timeline. Pure functions; any thread.
+ * realtime_openai audio helpers: the barge-in arithmetic of PROTOCOLS.md
+ * §6.6 on the bus's agent audio timeline (the audio crossing the Realtime
+ * socket is base64 by the core's vg_b64_*). Pure functions; any thread.
  */
 #include "config.h"
 
@@ -9,94 +9,6 @@
 #include <string.h>
 
 #include "realtime_openai.h"
-
-static const char rt_b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* The value of each byte as a base64 digit; 64: not a digit. */
-static const uint8_t rt_b64_value[256] = {
-#define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
-	X64, X64,
-	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
-	64, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64,
-	64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
-	X64, X64, X64, X64, X64, X64, X64, X64,
-#undef X64
-};
-
-/* Decode strict, padded base64: whole quads by table, then the last
- * quad with its padding checked (no stray bits). */
-ssize_t
-rt_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	size_t i, o = 0, pad = 0, body;
-	uint32_t a, b, c, d;
-
-	if (inlen % 4 != 0)
-		return (-1);
-	if (inlen == 0)
-		return (0);
-	if (p[inlen - 1] == '=')
-		pad = p[inlen - 2] == '=' ? 2 : 1;
-	if (inlen / 4 * 3 - pad > outsz)
-		return (-1);
-	body = pad > 0 ? inlen - 4 : inlen;
-	for (i = 0; i < body; i += 4) {
-		a = rt_b64_value[p[i]];
-		b = rt_b64_value[p[i + 1]];
-		c = rt_b64_value[p[i + 2]];
-		d = rt_b64_value[p[i + 3]];
-		if ((a | b | c | d) & 64)
-			return (-1);
-		a = a << 18 | b << 12 | c << 6 | d;
-		out[o++] = (uint8_t)(a >> 16);
-		out[o++] = (uint8_t)(a >> 8);
-		out[o++] = (uint8_t)a;
-	}
-	if (pad == 0)
-		return ((ssize_t)o);
-	a = rt_b64_value[p[i]];
-	b = rt_b64_value[p[i + 1]];
-	c = pad == 2 ? 0 : rt_b64_value[p[i + 2]];
-	if ((a | b | c) & 64 || (pad == 2 && (b & 0xf) != 0) ||
-	    (pad == 1 && (c & 0x3) != 0))
-		return (-1);
-	out[o++] = (uint8_t)(a << 2 | b >> 4);
-	if (pad == 1)
-		out[o++] = (uint8_t)((b & 0xf) << 4 | c >> 2);
-	return ((ssize_t)o);
-}
-
-/* Encode padded base64. */
-size_t
-rt_b64_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t i, o = 0;
-	uint32_t w;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = rt_b64_alphabet[w >> 18];
-		out[o++] = rt_b64_alphabet[(w >> 12) & 63];
-		out[o++] = rt_b64_alphabet[(w >> 6) & 63];
-		out[o++] = rt_b64_alphabet[w & 63];
-	}
-	if (i < len) {
-		w = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			w |= (uint32_t)in[i + 1] << 8;
-		out[o++] = rt_b64_alphabet[w >> 18];
-		out[o++] = rt_b64_alphabet[(w >> 12) & 63];
-		out[o++] = i + 1 < len ? rt_b64_alphabet[(w >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return (o);
-}
 
 /* The barge-in truncations (§6.6 a) on the agent audio timeline. */
 size_t

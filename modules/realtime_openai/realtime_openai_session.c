@@ -268,7 +268,7 @@ rc_flush_in(struct rt_call *rc, int all)
 		n = rc->inlen - off < batch ? rc->inlen - off : batch;
 		len = sizeof(RT_APPEND_HEAD) - 1;
 		memcpy(msg, RT_APPEND_HEAD, len);
-		len += rt_b64_encode(rc->in + off, n, msg + len);
+		len += vg_b64_encode(rc->in + off, n, msg + len);
 		memcpy(msg + len, RT_APPEND_TAIL, sizeof(RT_APPEND_TAIL));
 		len += sizeof(RT_APPEND_TAIL) - 1;
 		rc_send(rc, msg, len);
@@ -376,7 +376,7 @@ rc_on_delta(struct rt_call *rc, const char *resp, const char *item,
 	}
 	if (len > (RT_MAX_AUDIO / 3) * 4)
 		return (0);
-	n = rt_b64_decode(b64, len, rt_delta_audio, sizeof(rt_delta_audio));
+	n = vg_b64_decode(b64, len, rt_delta_audio, sizeof(rt_delta_audio));
 	if (n <= 0)
 		return (n == 0 ? 0 : -1);
 	for (i = 0; i < rc->nledger; i++)

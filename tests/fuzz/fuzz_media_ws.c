@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mws_msg_param(&m, "token");
 		break;
 	case MWS_EV_MEDIA:
-		n = mws_b64_decode(m.payload, m.payload_len, audio,
+		n = vg_b64_decode(m.payload, m.payload_len, audio,
 		    sizeof(audio));
 		if (n > (ssize_t)sizeof(audio) || n < -1)
 			abort();
