@@ -97,6 +97,13 @@ tests_unit_test_httpc_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_httpc_CFLAGS = $(VG_TEST_CFLAGS)
 tests_unit_test_httpc_LDADD = $(VG_TESTLIB) $(VG_TEST_LDADD)
 
+# ---- small helpers (core/util.c): base64 ----
+check_PROGRAMS += tests/unit/test_util
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_unit_test_util_CFLAGS = $(VG_TEST_CFLAGS)
+tests_unit_test_util_LDADD = $(VG_TEST_LDADD)
+
 # ---- RFC 6455 framing and HTTP/1.1 heads, with their fuzz corpora ----
 check_PROGRAMS += tests/unit/test_wsproto tests/unit/test_httpparse
 tests_unit_test_wsproto_SOURCES = tests/unit/test_wsproto.c
