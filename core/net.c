@@ -1967,6 +1967,15 @@ net_on_read(evutil_socket_t fd, short what, void *arg)
 	}
 out:
 	nc->busy--;
+	/* What these bytes set off goes out now, not after everything else
+	 * that is ready this pass: the events they published are delivered
+	 * (the bus's own delivery event then finds its queue empty) and the
+	 * answers written, a frame and the mark after it in one sendmsg().
+	 * A message's latency is then its own work, not the whole pass's. */
+	if (nc->busy == 0) {
+		vg_bus_drain();
+		net_flush_staged(-1, 0, NULL);
+	}
 }
 
 /* EV_WRITE on NC's socket. */
