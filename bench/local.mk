@@ -22,7 +22,7 @@ TESTS += bench/ws_load-selftest.sh
 EXTRA_DIST += bench/ws_load-selftest.sh bench/run-ws-echo
 
 # ---- simulated calls and instruction counts: run-calls, run-callgrind ----
-EXTRA_DIST += bench/run-calls bench/run-callgrind
+EXTRA_DIST += bench/run-calls bench/run-callgrind bench/floor
 
 # ---- AI-side calls through realtime_openai: run-agent-calls ----
 EXTRA_DIST += bench/run-agent-calls
