@@ -526,7 +526,7 @@ t_client_gone(void)
 	VG_CHECK(pump_until_cb(seen_called, &s));
 	VG_CHECK(s.held != NULL);
 	close(r.fd);
-	pump_ms(200);		/* the net thread sees the hang-up */
+	pump_ms(200);		/* the listener sees the hang-up */
 	if (s.held != NULL)
 		VG_CHECK_INT(vg_http_respond(s.held, 200, NULL, "", 0), -1);
 	vg_net_release_owner(&mod_a);
