@@ -572,7 +572,8 @@ net_unstage(struct net_conn *nc)
 	nc->staged = 0;
 }
 
-/* The end of the loop pass: write every connection's staged bytes. */
+/* Write every connection's staged bytes (the end of a read callback, or
+ * of the loop pass). */
 static void
 net_flush_staged(evutil_socket_t fd, short what, void *arg)
 {
@@ -595,12 +596,13 @@ net_flush_staged(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Stage N1 bytes at P1 then N2 at P2 for NC: they are written at the end
+ * Stage N1 bytes at P1 then N2 at P2 for NC: they are written when the
+ * read callback that set them off ends (net_on_read()), or else at the end
  * of this loop pass, with whatever else NC is sent meanwhile, in one
  * sendmsg(). A media message and the mark that follows it, or the
- * answers to several events handled in one pass, then cost one system
- * call instead of several (the kernel's share of a relayed message is
- * most of its cost).
+ * answers to several events handled at once, then cost one system call
+ * instead of several (the kernel's share of a relayed message is most of
+ * its cost).
  */
 static void
 net_stage(struct net_conn *nc, const void *p1, size_t n1, const void *p2,
