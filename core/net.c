@@ -59,7 +59,9 @@
 #define NET_READ_MIN		16384	/* room asked for before a read */
 #define NET_RBUF		65536	/* the shared read buffer */
 #define NET_SEGS		8	/* staged pieces per connection */
-#define NET_IDLE_SECS		30	/* HTTP: quiet this long, dropped */
+#define NET_IDLE_SECS		30	/* HTTP: a request not whole this long
+					 * after the last answer (or the accept)
+					 * is dropped: slow senders hold nothing */
 #define NET_CONNECT_SECS	10	/* client: resolve .. handshake */
 #define NET_CLOSE_SECS		2	/* wait for the peer's close */
 #define NET_LINGER_SECS		2	/* read and drop after an error */
@@ -835,11 +837,13 @@ net_reason_phrase(int status)
 }
 
 /* Write an HTTP answer on NC: STATUS, headers HDRS, LEN bytes of BODY.
- * Keeps the connection when NC->keep_alive, else closes it once written
- * (after a linger when LINGER: the request's body may still be coming). */
+ * Keeps the connection when NC->keep_alive; else nothing more is read as
+ * a request (RFC 9112 9.6) and the connection closes once the answer is
+ * written, after a linger: the client may still be sending, and a reset
+ * could lose the answer. */
 static void
 net_http_answer(struct net_conn *nc, int status, const struct net_hdr *hdrs,
-    size_t nhdrs, const char *body, size_t len, int linger)
+    size_t nhdrs, const char *body, size_t len)
 {
 	char *head;
 	size_t i, n, cap;
@@ -858,8 +862,7 @@ net_http_answer(struct net_conn *nc, int status, const struct net_hdr *hdrs,
 	    nc->keep_alive ? "keep-alive" : "close");
 	if (!nc->keep_alive) {
 		nc->close_after = 1;
-		if (linger)
-			nc->state = NS_LINGER;
+		nc->state = NS_LINGER;
 	}
 	net_send2(nc, head, n, body, nc->head_only ? 0 : len);
 	free(head);
@@ -887,7 +890,7 @@ net_http_refuse(struct net_conn *nc, int status, const char *msg,
 	nc->req = NULL;
 	nc->keep_alive = 0;
 	nc->state = NS_LINGER;
-	net_http_answer(nc, status, h, nh, body, strlen(body), 1);
+	net_http_answer(nc, status, h, nh, body, strlen(body));
 	free(body);
 }
 
@@ -1047,10 +1050,16 @@ net_http_head(struct net_conn *nc)
 	n = nc->in_len - nc->in_off;
 	if (n == 0)
 		return (0);
+	nc->head_only = 0;	/* a refusal may come before the method */
 	if ((rc = hp_parse_head(p, n, 0, &h, &why)) == 0) {
 		if (n > NET_HEAD_MAX)
 			net_http_refuse(nc, 431, "request head too large",
 			    NULL);
+		return (0);
+	}
+	if (rc == 1 && h.len > NET_HEAD_MAX) {
+		/* the same whether it came in one segment or many */
+		net_http_refuse(nc, 431, "request head too large", NULL);
 		return (0);
 	}
 	if (rc == -1) {
@@ -1115,7 +1124,7 @@ net_http_head(struct net_conn *nc)
 		net_msg_free(nc->req);
 		nc->req = NULL;
 		net_http_answer(nc, 413, &net_json_hdr, 1, net_413,
-		    strlen(net_413), 0);
+		    strlen(net_413));
 		if (nc->state == NS_DEAD)
 			return (0);
 		nc->body_need = clen;
@@ -1205,7 +1214,7 @@ net_http_respond(struct net_msg *m)
 		event_add(nc->rev, NULL);
 	}
 	nc->busy++;
-	net_http_answer(nc, m->code, m->hdrs, m->nhdrs, m->data, m->len, 0);
+	net_http_answer(nc, m->code, m->hdrs, m->nhdrs, m->data, m->len);
 	net_msg_free(m);
 	if (nc->state == NS_HEAD) {
 		net_timeout(nc, NET_IDLE_SECS);

@@ -130,7 +130,8 @@ int		 net_keep_header(struct vg_module *mod, const char *name);
 /* Dispatch a NET_HTTP_REQ (taken) or NET_HTTP_GONE. */
 void		 http_dispatch(struct net_msg *m);
 unsigned	 http_release_owner(struct vg_module *mod);
-/* Answer every pending request 503 and forget the routes (stop). */
+/* The listener has stopped: pending requests are marked gone (a late
+ * answer is dropped); the routes stay until their owners release them. */
 void		 http_free(void);
 
 /* ---- ws.c ---- */

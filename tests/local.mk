@@ -135,6 +135,13 @@ tests_unit_test_net_SOURCES = tests/unit/test_net.c
 tests_unit_test_net_CPPFLAGS = $(VG_TEST_CPPFLAGS)
 tests_unit_test_net_CFLAGS = $(VG_TEST_CFLAGS)
 tests_unit_test_net_LDADD = $(VG_TESTLIB) $(VG_TEST_LDADD)
+# the listener's HTTP/1.1 and WebSocket protocol handling, both ends, over
+# real sockets (VG_TEST_SLOW=1 adds the 30 s idle and 10 s connect timeouts)
+check_PROGRAMS += tests/unit/test_net_proto
+tests_unit_test_net_proto_SOURCES = tests/unit/test_net_proto.c
+tests_unit_test_net_proto_CPPFLAGS = $(VG_TEST_CPPFLAGS)
+tests_unit_test_net_proto_CFLAGS = $(VG_TEST_CFLAGS)
+tests_unit_test_net_proto_LDADD = $(VG_TESTLIB) $(VG_TEST_LDADD)
 
 # ---- loader (with test modules built beside it) ----
 check_PROGRAMS += tests/unit/test_loader

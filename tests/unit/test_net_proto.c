@@ -661,10 +661,7 @@ t_pipelined_deferred(void)
 /*
  * "Connection: close" closes after the answer; a request pipelined after
  * it is never read (RFC 9112 9.6: no further requests are processed).
- * KNOWN BUG (reported, not fixed here): net_http_respond() puts the
- * connection back in NS_HEAD and net_process() goes on to the next
- * request: /n/two is dispatched and answered "Connection: keep-alive",
- * then the connection closes.
+ * The listener used to go on to the next request and answer it too.
  */
 static void
 t_connection_close(void)
@@ -923,10 +920,9 @@ t_head_431(void)
 }
 
 /*
- * KNOWN BUG (reported, not fixed here): a head over NET_HEAD_MAX that
- * arrives whole is accepted: net_http_head() checks the size only while
- * the head is incomplete, so whether a 20 KB head gets 431 or 200
- * depends on how the bytes were segmented.
+ * A head over NET_HEAD_MAX that arrives whole gets 431 too, the same as
+ * one that arrives in pieces (the size used to be checked only while the
+ * head was incomplete).
  */
 static void
 t_head_431_complete(void)
@@ -1091,11 +1087,10 @@ t_head(void)
 }
 
 /*
- * KNOWN BUG (reported, not fixed here): the listener's own error answer
- * to a bad request that follows a HEAD on the same connection carries no
- * body, though its Content-Length announces one: head_only is still set
- * from the HEAD, because a request refused before its method is read
- * never resets it.
+ * The listener's own error answer to a bad request that follows a HEAD on
+ * the same connection carries its body (a HEAD's "no body" used to stick
+ * to the connection when the next request was refused before its method
+ * was read).
  */
 static void
 t_error_after_head(void)
