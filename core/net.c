@@ -1366,12 +1366,16 @@ net_ws_peer_close(struct net_conn *nc, const uint8_t *p, size_t n)
 		nc->reason = vg_xstrndup(reason, rlen < NET_REASON_MAX ? rlen :
 		    NET_REASON_MAX);
 	}
-	if (!nc->close_sent) {
-		/* echo it (RFC 6455 5.5.1), then close the socket */
+	/* echo it (RFC 6455 5.5.1) unless ours is sent already, then
+	 * close the socket once what is said has gone: our own close may
+	 * still be staged, the peer's having come right behind the message
+	 * that made a module close */
+	if (!nc->close_sent)
 		net_ws_send_close(nc, code, "");
+	if (net_unsent(nc) > 0) {
 		nc->close_after = 1;
-		if (net_unsent(nc) > 0)
-			return;
+		nc->state = NS_LINGER;	/* nothing more is read as frames */
+		return;
 	}
 	net_drop(nc, code, NULL);
 }

@@ -529,6 +529,7 @@ struct wsrec {
 	size_t			 last_len;
 	int			 last_binary;
 	const char		*greet;		/* sent from on_open */
+	int			 close_on_msg;	/* vg_ws_close() with this */
 	struct vg_ws_conn	*conn;
 };
 
@@ -558,6 +559,8 @@ w_msg(struct vg_ws_conn *conn, const void *data, size_t len, int binary,
 	w->last_binary = binary;
 	memcpy(w->last, data, n);
 	w->last[n] = '\0';
+	if (w->close_on_msg != 0)
+		vg_ws_close(conn, w->close_on_msg, "on message");
 }
 
 /* on_close: record the code and reason. */
@@ -2047,6 +2050,49 @@ t_client_server_close(void)
 	fake_close(&fk);
 }
 
+/* A message and the server's close in one read, the module closing on the
+ * message: our close frame still goes out before the socket closes (it
+ * was once staged, then thrown away when the peer's close came right
+ * behind it, and the server saw 1006). */
+static void
+t_client_close_crosses_server_close(void)
+{
+	struct wsrec cli = { .close_on_msg = VG_WS_CLOSE_NORMAL };
+	unsigned char buf[64], p[32];
+	struct frame *f;
+	struct fake fk;
+	size_t n;
+
+	f = vg_xmalloc(sizeof(*f));
+	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
+	VG_CHECK(fake_listen(&fk) == 0);
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	    NULL);
+	VG_CHECK(fake_accept(&fk) == 0);
+	/* "bye" then close 1001, behind the 101 in one write */
+	n = 0;
+	buf[n++] = 0x81;
+	buf[n++] = 3;
+	memcpy(buf + n, "bye", 3);
+	n += 3;
+	buf[n++] = 0x88;
+	buf[n] = (unsigned char)close_payload(p, 1001, "expired");
+	memcpy(buf + n + 1, p, buf[n]);
+	n += 1 + buf[n];
+	VG_CHECK(fake_101(&fk, 1, buf, n) == 0);
+	VG_CHECK(ws_get(&fk.r, f));
+	VG_CHECK_INT(f->op, 0x8);
+	VG_CHECK(f->masked);
+	VG_CHECK_INT(frame_code(f), VG_WS_CLOSE_NORMAL);
+	VG_CHECK(pump_until_cb(raw_eof, &fk.r));
+	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK_INT(cli.msgs, 1);
+	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_NORMAL);
+	free(f);
+	net_down();
+	fake_close(&fk);
+}
+
 /* A server that accepts the TCP connection but never answers: on_close
  * 1006 after the 10 s connect timeout. */
 static void
@@ -2075,6 +2121,8 @@ t_client_timeout(void)
 }
 
 static const struct vg_test cases[] = {
+	{ "proto/client_close_crosses_server_close",
+	    t_client_close_crosses_server_close },
 	{ "proto/http_pipelined_in_order",	t_pipelined },
 	{ "proto/http_pipelined_behind_deferred", t_pipelined_deferred },
 	{ "proto/http_connection_close",	t_connection_close },
