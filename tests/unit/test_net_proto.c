@@ -2093,6 +2093,82 @@ t_client_close_crosses_server_close(void)
 	fake_close(&fk);
 }
 
+/*
+ * Garbage from many clients: random bytes, valid request heads followed by
+ * random bytes, upgrades followed by random frames (masked and not), cut
+ * off at random points. The listener must survive every one (ASan and
+ * valgrind watch the memory) and then still answer a request and a ping.
+ * The seed is fixed, so a failure repeats.
+ */
+static void
+t_garbage(void)
+{
+	static const char *const heads[] = {
+		"GET /doc HTTP/1.1\r\nHost: t\r\n",
+		"POST /doc HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n",
+		"POST /doc HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
+		    "Connection: Upgrade\r\nSec-WebSocket-Key: " RFC_KEY "\r\n"
+		    "Sec-WebSocket-Version: 13\r\n\r\n",
+	};
+	struct wsrec w = { 0 };
+	struct seen sn = { 0 };
+	struct frame *f;
+	struct resp rs;
+	struct raw r;
+	unsigned char junk[1500];
+	unsigned seed = 20261127;
+	size_t i, k, n;
+	int round, mode;
+
+	f = vg_xmalloc(sizeof(*f));
+	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_http_route(&mod_a, "*", "/doc", h_doc, &sn) == 0);
+	for (round = 0; round < 300; round++) {
+		if (raw_open(&r) == -1) {
+			VG_CHECK(!"raw_open");
+			break;
+		}
+		mode = rand_r(&seed) % 4;
+		n = (size_t)(rand_r(&seed) % (int)sizeof(junk));
+		for (i = 0; i < n; i++)
+			junk[i] = (unsigned char)rand_r(&seed);
+		if (mode == 1 || mode == 2) {
+			/* a head cut anywhere, or whole */
+			k = (size_t)rand_r(&seed) % VG_NELEM(heads);
+			(void)raw_send(&r, heads[k], (size_t)rand_r(&seed) %
+			    (strlen(heads[k]) + 1));
+		}
+		if (mode == 3) {
+			(void)raw_puts(&r, heads[3]);
+			/* frames with random first bytes, some masked */
+			for (i = 0; i + 6 < n; i += 6 + (junk[i] & 0x3f))
+				junk[i + 1] = (unsigned char)((junk[i + 1] &
+				    0x80) | (junk[i] & 0x3f));
+		}
+		(void)raw_send(&r, junk, n);
+		pump_ms(rand_r(&seed) % 3);
+		if (rand_r(&seed) % 2)
+			raw_fill(&r);
+		close(r.fd);
+	}
+	pump_ms(100);
+	/* still serving: a request, and a ping on a fresh WebSocket */
+	VG_CHECK(raw_open(&r) == 0);
+	VG_CHECK_INT(raw_ask(&r, "GET /doc HTTP/1.1\r\nHost: t\r\n\r\n",
+	    &rs), 200);
+	VG_CHECK_STR(rs.body, "0123456789");
+	close(r.fd);
+	VG_CHECK_INT(raw_ws_open(&r, "/ws"), 101);
+	VG_CHECK(ws_put(&r, 0x89, "alive", 5, 1) == 0);
+	VG_CHECK(ws_get(&r, f));
+	VG_CHECK_INT(f->op, 0xa);
+	close(r.fd);
+	free(f);
+	net_down();
+}
+
 /* A server that accepts the TCP connection but never answers: on_close
  * 1006 after the 10 s connect timeout. */
 static void
@@ -2121,6 +2197,7 @@ t_client_timeout(void)
 }
 
 static const struct vg_test cases[] = {
+	{ "proto/garbage_from_300_clients",	t_garbage },
 	{ "proto/client_close_crosses_server_close",
 	    t_client_close_crosses_server_close },
 	{ "proto/http_pipelined_in_order",	t_pipelined },
