@@ -193,3 +193,82 @@ out:
 	free(c);
 	return (rc);
 }
+
+/* ---- WebSocket ends that record what they see ---- */
+
+/* on_open: record, maybe greet, maybe refuse. */
+static int
+wsrec_open(struct vg_ws_conn *conn, void *arg)
+{
+	struct wsrec *w = arg;
+	const char *v;
+
+	w->opens++;
+	w->conn = conn;
+	v = vg_ws_header(conn, "x-test-token");
+	vg_strlcpy(w->header, v != NULL ? v : "", sizeof(w->header));
+	vg_strlcpy(w->path, vg_ws_path(conn), sizeof(w->path));
+	vg_strlcpy(w->query, vg_ws_query(conn), sizeof(w->query));
+	vg_strlcpy(w->peer, vg_ws_peer(conn), sizeof(w->peer));
+	if (w->greet != NULL)
+		vg_ws_send(conn, w->greet, strlen(w->greet), 0);
+	return (w->refuse ? -1 : 0);
+}
+
+/* on_message: record the last message, maybe echo it, maybe close. */
+static void
+wsrec_msg(struct vg_ws_conn *conn, const void *data, size_t len, int binary,
+    void *arg)
+{
+	struct wsrec *w = arg;
+	size_t n = len < sizeof(w->last) - 1 ? len : sizeof(w->last) - 1;
+
+	w->msgs++;
+	w->last_len = len;
+	w->last_binary = binary;
+	memcpy(w->last, data, n);
+	w->last[n] = '\0';
+	if (w->echo)
+		vg_ws_send(conn, data, len, binary);
+	if (w->close_on_msg != 0)
+		vg_ws_close(conn, w->close_on_msg, "on message");
+}
+
+/* on_close: record the code and reason. */
+static void
+wsrec_close(struct vg_ws_conn *conn, int code, const char *reason,
+    void *arg)
+{
+	struct wsrec *w = arg;
+
+	w->closes++;
+	w->close_code = code;
+	vg_strlcpy(w->close_reason, reason, sizeof(w->close_reason));
+	if (w->conn == conn)
+		w->conn = NULL;
+}
+
+const struct vg_ws_handlers wsrec_handlers = {
+	wsrec_open, wsrec_msg, wsrec_close,
+};
+
+/* Pump predicate: on_open came. */
+int
+wsrec_opened(void *arg)
+{
+	return (((struct wsrec *)arg)->opens > 0);
+}
+
+/* Pump predicate: on_close came. */
+int
+wsrec_closed(void *arg)
+{
+	return (((struct wsrec *)arg)->closes > 0);
+}
+
+/* Pump predicate: a message came. */
+int
+wsrec_has_msg(void *arg)
+{
+	return (((struct wsrec *)arg)->msgs > 0);
+}

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <voicegate/ws.h>
+
 #define VG_TEST_WAIT_MS	5000	/* the longest a pump_until may take */
 
 struct vg_conf_error;
@@ -64,5 +66,35 @@ int	http_client_done(void *arg);
 /* Send the whole request REQ to the listener and wait for the answer in R.
  * Returns 0 or -1. */
 int	http_exchange(const char *req, struct http_resp *r);
+
+/* What one WebSocket end saw, through wsrec_handlers (ARG: the wsrec);
+ * the fields above conn are set by the test to steer the handlers. */
+struct wsrec {
+	int			 opens;
+	int			 closes;
+	int			 close_code;
+	char			 close_reason[128];
+	int			 msgs;
+	char			 last[256];	/* the last message, cut */
+	size_t			 last_len;
+	int			 last_binary;
+	char			 header[128];	/* the x-test-token header */
+	char			 path[128];
+	char			 query[128];
+	char			 peer[64];
+	int			 refuse;	/* on_open returns -1 */
+	int			 echo;		/* on_message echoes */
+	const char		*greet;		/* sent from on_open */
+	int			 close_on_msg;	/* on_message closes so */
+	struct vg_ws_conn	*conn;		/* until its on_close */
+};
+
+extern const struct vg_ws_handlers wsrec_handlers;
+
+/* Pump predicates on a wsrec: on_open came, on_close came, a message
+ * came. */
+int	wsrec_opened(void *arg);
+int	wsrec_closed(void *arg);
+int	wsrec_has_msg(void *arg);
 
 #endif /* VG_TESTLIB_H */

@@ -306,97 +306,6 @@ later_fire(evutil_socket_t fd, short what, void *arg)
 	s->held = NULL;
 }
 
-/* What a WebSocket test saw. */
-struct wsrec {
-	int			 opens;
-	int			 closes;
-	int			 close_code;
-	char			 close_reason[128];
-	int			 msgs;
-	char			 last[256];
-	size_t			 last_len;
-	int			 last_binary;
-	int			 refuse;	/* on_open returns -1 */
-	int			 echo;		/* on_message echoes */
-	char			 header[128];
-	char			 path[128];
-	char			 query[128];
-	char			 peer[64];
-	struct vg_ws_conn	*conn;
-};
-
-/* on_open: record (and maybe refuse). */
-static int
-w_open(struct vg_ws_conn *conn, void *arg)
-{
-	struct wsrec *w = arg;
-	const char *v;
-
-	w->opens++;
-	w->conn = conn;
-	v = vg_ws_header(conn, "x-test-token");
-	vg_strlcpy(w->header, v != NULL ? v : "", sizeof(w->header));
-	vg_strlcpy(w->path, vg_ws_path(conn), sizeof(w->path));
-	vg_strlcpy(w->query, vg_ws_query(conn), sizeof(w->query));
-	vg_strlcpy(w->peer, vg_ws_peer(conn), sizeof(w->peer));
-	return (w->refuse ? -1 : 0);
-}
-
-/* on_message: record, maybe echo. */
-static void
-w_msg(struct vg_ws_conn *conn, const void *data, size_t len, int binary,
-    void *arg)
-{
-	struct wsrec *w = arg;
-
-	w->msgs++;
-	w->last_len = len;
-	w->last_binary = binary;
-	memcpy(w->last, data, len < sizeof(w->last) - 1 ? len :
-	    sizeof(w->last) - 1);
-	w->last[len < sizeof(w->last) - 1 ? len : sizeof(w->last) - 1] = '\0';
-	if (w->echo)
-		vg_ws_send(conn, data, len, binary);
-}
-
-/* on_close: record. */
-static void
-w_close(struct vg_ws_conn *conn, int code, const char *reason, void *arg)
-{
-	struct wsrec *w = arg;
-
-	w->closes++;
-	w->close_code = code;
-	vg_strlcpy(w->close_reason, reason, sizeof(w->close_reason));
-	if (w->conn == conn)
-		w->conn = NULL;
-}
-
-static const struct vg_ws_handlers w_handlers = { w_open, w_msg, w_close };
-
-/* Pump predicates on a wsrec. */
-static int
-w_opened(void *arg)
-{
-	return (((struct wsrec *)arg)->opens > 0);
-}
-
-/* Pump predicate: on_close came. */
-static int
-w_closed(void *arg)
-{
-	return (((struct wsrec *)arg)->closes > 0);
-}
-
-/* Pump predicate: a message came. */
-static int
-w_has_msgs(void *arg)
-{
-	struct wsrec *w = arg;
-
-	return (w->msgs >= 1);
-}
-
 /* Connect our own client to PATH on the listener. */
 static struct vg_ws_conn *
 client(const char *path, const char *const *hdrs, struct wsrec *w)
@@ -405,7 +314,7 @@ client(const char *path, const char *const *hdrs, struct wsrec *w)
 
 	snprintf(url, sizeof(url), "ws://127.0.0.1:%d%s", vg_net_port(),
 	    path);
-	return (vg_ws_connect(&mod_b, url, hdrs, &w_handlers, w));
+	return (vg_ws_connect(&mod_b, url, hdrs, &wsrec_handlers, w));
 }
 
 /* ---- cases: HTTP ---- */
@@ -541,7 +450,7 @@ t_404_426(void)
 	char body[256];
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	VG_CHECK_INT(http_get("/nothing", body, sizeof(body)), 404);
 	VG_CHECK_STR(body, "{\"error\":\"not found\"}");
 	VG_CHECK_INT(http_get("/ws", body, sizeof(body)), 426);
@@ -602,18 +511,18 @@ t_echo(void)
 	unsigned char bin[4] = { 0, 1, 2, 255 };
 
 	VG_CHECK(net_up(1000, 100000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == -1);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &wsrec_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &wsrec_handlers, &srv) == -1);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
-	VG_CHECK(pump_until_cb(w_opened, &srv));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &srv));
 	VG_CHECK(vg_ws_send(c, "hello", 5, 0) == 0);
-	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_STR(cli.last, "hello");
 	VG_CHECK_INT(cli.last_binary, 0);
 	cli.msgs = 0;
 	VG_CHECK(vg_ws_send(c, bin, sizeof(bin), 1) == 0);
-	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_INT(cli.last_len, 4);
 	VG_CHECK_INT(cli.last_binary, 1);
 	VG_CHECK(memcmp(cli.last, bin, 4) == 0);
@@ -624,14 +533,14 @@ t_echo(void)
 		memset(big, 'z', 60000);
 		cli.msgs = 0;
 		VG_CHECK(vg_ws_send(c, big, 60000, 0) == 0);
-		VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+		VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 		VG_CHECK_INT(cli.last_len, 60000);
 		free(big);
 	}
 	vg_ws_close(c, VG_WS_CLOSE_NORMAL, "bye");
 	VG_CHECK(vg_ws_send(c, "x", 1, 0) == -1);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
-	VG_CHECK(pump_until_cb(w_closed, &srv));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &srv));
 	VG_CHECK_INT(cli.closes, 1);
 	VG_CHECK_INT(srv.close_code, VG_WS_CLOSE_NORMAL);
 	VG_CHECK_STR(srv.close_reason, "bye");
@@ -649,18 +558,18 @@ t_client_header(void)
 	struct vg_ws_conn *c;
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/hdr", &w_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/hdr", &wsrec_handlers, &srv) == 0);
 	VG_CHECK(vg_http_keep_header(&mod_a, "X-Test-Token") == 0);
 	VG_CHECK((c = client("/hdr?call=7&x=a%20b", hdrs, &cli)) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &srv));
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &srv));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK_STR(srv.header, "abc");
 	VG_CHECK_STR(srv.path, "/hdr");
 	VG_CHECK_STR(srv.query, "call=7&x=a%20b");
 	VG_CHECK_STR(srv.peer, "127.0.0.1");
 	VG_CHECK_STR(vg_ws_path(c), "/hdr");
 	vg_net_release_owner(&mod_a);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(srv.closes, 0);	/* released: no callbacks */
 	vg_net_stop();
 }
@@ -674,14 +583,14 @@ t_refused(void)
 	struct raw r;
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/no", &w_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/no", &wsrec_handlers, &srv) == 0);
 	VG_CHECK(client("/no", NULL, &cli) != NULL);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_POLICY);
-	VG_CHECK(pump_until_cb(w_closed, &srv));
+	VG_CHECK(pump_until_cb(wsrec_closed, &srv));
 	/* unknown path: refused before the upgrade */
 	VG_CHECK(client("/unknown", NULL, &none) != NULL);
-	VG_CHECK(pump_until_cb(w_closed, &none));
+	VG_CHECK(pump_until_cb(wsrec_closed, &none));
 	VG_CHECK_INT(none.opens, 0);
 	VG_CHECK_INT(none.close_code, VG_WS_CLOSE_ABNORMAL);
 	VG_CHECK_INT(raw_ws_open(&r, "/unknown", 0), 404);
@@ -710,17 +619,17 @@ t_connect_refused(void)
 	close(fd);			/* nobody listens there now */
 	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/x",
 	    ntohs(sin.sin_port));
-	VG_CHECK(vg_ws_connect(&mod_b, url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.opens, 0);
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_ABNORMAL);
 	VG_CHECK(cli.close_reason[0] != '\0');
-	VG_CHECK(vg_ws_connect(&mod_b, "http://x/", NULL, &w_handlers,
+	VG_CHECK(vg_ws_connect(&mod_b, "http://x/", NULL, &wsrec_handlers,
 	    &cli) == NULL);
-	VG_CHECK(vg_ws_connect(&mod_b, "ws://:80/", NULL, &w_handlers,
+	VG_CHECK(vg_ws_connect(&mod_b, "ws://:80/", NULL, &wsrec_handlers,
 	    &cli) == NULL);
-	VG_CHECK(vg_ws_connect(&mod_b, "ws://h:99999/", NULL, &w_handlers,
+	VG_CHECK(vg_ws_connect(&mod_b, "ws://h:99999/", NULL, &wsrec_handlers,
 	    &cli) == NULL);
 	vg_net_stop();
 }
@@ -737,9 +646,9 @@ t_oversize_message(void)
 	const unsigned char *f;
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &wsrec_handlers, &srv) == 0);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK_INT(raw_ws_open(&r, "/echo", 0), 101);
 	VG_CHECK(raw_ws_frame(&r, 2000) == 0);
 	VG_CHECK(pump_until_cb(raw_close_frame, &r));
@@ -747,13 +656,13 @@ t_oversize_message(void)
 	f = (const unsigned char *)r.buf;
 	VG_CHECK(r.len >= 4 && f[0] == 0x88 && ((f[2] << 8) | f[3]) == 1009);
 	close(r.fd);
-	VG_CHECK(pump_until_cb(w_closed, &srv));
+	VG_CHECK(pump_until_cb(wsrec_closed, &srv));
 	VG_CHECK_INT(srv.close_code, VG_WS_CLOSE_TOO_BIG);
 	vg_net_stats(&st);
 	VG_CHECK_INT(st.oversize, 1);
 	/* the other connection is unaffected */
 	VG_CHECK(vg_ws_send(c, "still", 5, 0) == 0);
-	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_STR(cli.last, "still");
 	VG_CHECK_INT(cli.closes, 0);
 	vg_net_release_owner(&mod_a);
@@ -837,7 +746,7 @@ t_slow_reader(void)
 	VG_CHECK_INT(raw_ws_open(&r, "/flood", 4096), 101);
 	VG_CHECK(pump_until_cb(f_one, &fl));
 	VG_CHECK((c = client("/flood", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK(pump_until_cb(f_two, &fl));
 	chunk = malloc(65536);
 	memset(chunk, 's', 65536);
@@ -856,7 +765,7 @@ t_slow_reader(void)
 	VG_CHECK_INT(st.ws_dropped_slow, 1);
 	/* the other connection keeps working */
 	VG_CHECK(vg_ws_send(c, "alive", 5, 0) == 0);
-	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_STR(cli.last, "alive");
 	VG_CHECK_INT(cli.closes, 0);
 	close(r.fd);
@@ -877,24 +786,24 @@ t_release_owner(void)
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "GET", "/a/x", h_hello, &s) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &w_handlers, &srv) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_b, "/b/ws", &w_handlers, &own) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &wsrec_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_b, "/b/ws", &wsrec_handlers, &own) == 0);
 	VG_CHECK_INT(http_get("/a/x", body, sizeof(body)), 200);
 	/* B's client on A's endpoint */
 	VG_CHECK(client("/a/ws", NULL, &cli) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &srv));
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &srv));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	vg_net_stats(&st);
 	VG_CHECK_INT(st.ws_open, 2);
 	n = vg_net_release_owner(&mod_a);
 	VG_CHECK_INT(n, 3);		/* route, endpoint, connection */
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_GOING_AWAY);
 	pump_ms(50);
 	VG_CHECK_INT(srv.closes, 0);	/* no callback into A */
 	VG_CHECK_INT(http_get("/a/x", body, sizeof(body)), 404);
 	VG_CHECK(client("/a/ws", NULL, &late) != NULL);
-	VG_CHECK(pump_until_cb(w_closed, &late));
+	VG_CHECK(pump_until_cb(wsrec_closed, &late));
 	VG_CHECK_INT(late.opens, 0);
 	VG_CHECK_INT(srv.opens, 1);
 	vg_net_stats(&st);
@@ -911,14 +820,14 @@ t_release_after_close(void)
 	struct wsrec srv = { 0 }, cli = { 0 };
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &w_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/a/ws", &wsrec_handlers, &srv) == 0);
 	VG_CHECK(client("/a/ws", NULL, &cli) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &srv));
+	VG_CHECK(pump_until_cb(wsrec_opened, &srv));
 	VG_CHECK(srv.conn != NULL);
 	vg_ws_close(srv.conn, VG_WS_CLOSE_GOING_AWAY, "unloading");
 	vg_ws_unendpoint(&mod_a, "/a/ws");
 	VG_CHECK_INT(vg_net_release_owner(&mod_a), 0);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	pump_ms(50);
 	VG_CHECK_INT(srv.closes, 0);
 	vg_net_release_owner(&mod_b);
@@ -934,7 +843,7 @@ t_stale_id(void)
 	struct net_msg *m;
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &wsrec_handlers, &srv) == 0);
 	/* to net.c: ids that never were */
 	VG_CHECK(net_ws_send(999999999, "x", 1, 0) == -1);
 	m = net_msg_new(NET_HTTP_RESP, 999999998);
@@ -946,9 +855,9 @@ t_stale_id(void)
 	http_dispatch(net_msg_new(NET_HTTP_GONE, 999999994));
 	/* everything still works */
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK(vg_ws_send(c, "ok", 2, 0) == 0);
-	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_STR(cli.last, "ok");
 	VG_CHECK_INT(cli.closes, 0);
 	vg_net_release_owner(&mod_a);
@@ -994,9 +903,9 @@ t_stop_accepting(void)
 	struct raw r;
 
 	VG_CHECK(net_up(1000, 1000, 1 << 20) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &w_handlers, &srv) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/echo", &wsrec_handlers, &srv) == 0);
 	VG_CHECK((c = client("/echo", NULL, &cli)) != NULL);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	vg_net_stop_accepting();
 	/* a new connection is hung up without an answer */
 	VG_CHECK(raw_open(&r, 0) == 0);
@@ -1006,7 +915,7 @@ t_stop_accepting(void)
 	close(r.fd);
 	/* the open one still works */
 	VG_CHECK(vg_ws_send(c, "on", 2, 0) == 0);
-	VG_CHECK(pump_until_cb(w_has_msgs, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_STR(cli.last, "on");
 	vg_net_release_owner(&mod_a);
 	vg_net_stop();

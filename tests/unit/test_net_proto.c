@@ -518,87 +518,6 @@ seen_called(void *arg)
 
 /* ---- WebSocket handlers ---- */
 
-/* What a WebSocket end saw. */
-struct wsrec {
-	int			 opens;
-	int			 closes;
-	int			 close_code;
-	char			 close_reason[128];
-	int			 msgs;
-	char			 last[256];
-	size_t			 last_len;
-	int			 last_binary;
-	const char		*greet;		/* sent from on_open */
-	int			 close_on_msg;	/* vg_ws_close() with this */
-	struct vg_ws_conn	*conn;
-};
-
-/* on_open: record, maybe greet. */
-static int
-w_open(struct vg_ws_conn *conn, void *arg)
-{
-	struct wsrec *w = arg;
-
-	w->opens++;
-	w->conn = conn;
-	if (w->greet != NULL)
-		vg_ws_send(conn, w->greet, strlen(w->greet), 0);
-	return (0);
-}
-
-/* on_message: record the last message. */
-static void
-w_msg(struct vg_ws_conn *conn, const void *data, size_t len, int binary,
-    void *arg)
-{
-	struct wsrec *w = arg;
-	size_t n = len < sizeof(w->last) - 1 ? len : sizeof(w->last) - 1;
-
-	w->msgs++;
-	w->last_len = len;
-	w->last_binary = binary;
-	memcpy(w->last, data, n);
-	w->last[n] = '\0';
-	if (w->close_on_msg != 0)
-		vg_ws_close(conn, w->close_on_msg, "on message");
-}
-
-/* on_close: record the code and reason. */
-static void
-w_close(struct vg_ws_conn *conn, int code, const char *reason, void *arg)
-{
-	struct wsrec *w = arg;
-
-	w->closes++;
-	w->close_code = code;
-	vg_strlcpy(w->close_reason, reason, sizeof(w->close_reason));
-	if (w->conn == conn)
-		w->conn = NULL;
-}
-
-static const struct vg_ws_handlers w_handlers = { w_open, w_msg, w_close };
-
-/* Pump predicate: on_open came. */
-static int
-w_opened(void *arg)
-{
-	return (((struct wsrec *)arg)->opens > 0);
-}
-
-/* Pump predicate: on_close came. */
-static int
-w_closed(void *arg)
-{
-	return (((struct wsrec *)arg)->closes > 0);
-}
-
-/* Pump predicate: a message came. */
-static int
-w_has_msg(void *arg)
-{
-	return (((struct wsrec *)arg)->msgs > 0);
-}
-
 /* ---- cases: HTTP/1.1 connections ---- */
 
 /* Two requests in one write get two answers, in order. */
@@ -1128,7 +1047,7 @@ t_ws_upgrade_ok(void)
 	struct raw r;
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	VG_CHECK(raw_open(&r) == 0);
 	/* Firefox's Connection: keep-alive, Upgrade */
 	VG_CHECK_INT(raw_ask(&r, "GET /ws HTTP/1.1\r\nHost: t\r\n"
@@ -1138,9 +1057,9 @@ t_ws_upgrade_ok(void)
 	VG_CHECK_STR(resp_hdr(&rs, "Sec-WebSocket-Accept"), RFC_ACCEPT);
 	VG_CHECK(strcasecmp(resp_hdr(&rs, "Upgrade"), "websocket") == 0);
 	VG_CHECK(strcasecmp(resp_hdr(&rs, "Connection"), "upgrade") == 0);
-	VG_CHECK(pump_until_cb(w_opened, &w));
+	VG_CHECK(pump_until_cb(wsrec_opened, &w));
 	close(r.fd);
-	VG_CHECK(pump_until_cb(w_closed, &w));
+	VG_CHECK(pump_until_cb(wsrec_closed, &w));
 	VG_CHECK_INT(w.close_code, VG_WS_CLOSE_ABNORMAL);
 	net_down();
 }
@@ -1154,7 +1073,7 @@ t_ws_upgrade_version(void)
 	struct raw r;
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	VG_CHECK(raw_open(&r) == 0);
 	VG_CHECK_INT(raw_ask(&r, "GET /ws HTTP/1.1\r\nHost: t\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -1177,7 +1096,7 @@ t_ws_upgrade_key(void)
 	struct wsrec w = { 0 };
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	expect_refusal("GET /ws HTTP/1.1\r\nHost: t\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -1201,7 +1120,7 @@ t_ws_upgrade_connection(void)
 	struct wsrec w = { 0 };
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	expect_refusal("GET /ws HTTP/1.1\r\nHost: t\r\n"
 	    "Upgrade: websocket\r\nSec-WebSocket-Key: " RFC_KEY "\r\n"
 	    "Sec-WebSocket-Version: 13\r\n\r\n", 400);
@@ -1224,7 +1143,7 @@ t_ws_upgrade_404(void)
 	struct wsrec w = { 0 };
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	expect_refusal("GET /other HTTP/1.1\r\nHost: t\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: " RFC_KEY "\r\n"
@@ -1247,7 +1166,7 @@ t_ws_upgrade_stop_accepting(void)
 	struct raw early, late;
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	VG_CHECK(raw_open(&early) == 0);
 	pump_ms(50);			/* accepted */
 	vg_net_stop_accepting();
@@ -1271,8 +1190,8 @@ static int
 wsv_open(struct raw *r, struct wsrec *w)
 {
 	if (net_up(MAX_BODY, MAX_MSG) == -1 ||
-	    vg_ws_endpoint(&mod_a, "/ws", &w_handlers, w) == -1 ||
-	    raw_ws_open(r, "/ws") != 101 || !pump_until_cb(w_opened, w))
+	    vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, w) == -1 ||
+	    raw_ws_open(r, "/ws") != 101 || !pump_until_cb(wsrec_opened, w))
 		return (-1);
 	return (0);
 }
@@ -1296,7 +1215,7 @@ wsv_expect(struct raw *r, struct wsrec *w, int code)
 		VG_CHECK_INT(frame_code(f), code);
 	}
 	VG_CHECK(pump_until_cb(raw_eof, r));
-	VG_CHECK(pump_until_cb(w_closed, w));
+	VG_CHECK(pump_until_cb(wsrec_closed, w));
 	VG_CHECK_INT(w->close_code, code);
 	VG_CHECK_INT(w->closes, 1);
 	free(f);
@@ -1354,7 +1273,7 @@ t_ws_fragmented(void)
 	pump_ms(20);
 	VG_CHECK_INT(w.msgs, 0);	/* not whole yet */
 	VG_CHECK(ws_put(&r, 0x80, "\xa9!", 2, 1) == 0);
-	VG_CHECK(pump_until_cb(w_has_msg, &w));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &w));
 	VG_CHECK_INT(w.msgs, 1);
 	VG_CHECK_STR(w.last, "Hello \xc3\xa9!");
 	VG_CHECK_INT(w.last_len, 9);
@@ -1365,7 +1284,7 @@ t_ws_fragmented(void)
 	w.msgs = 0;
 	VG_CHECK(ws_put(&r, 0x02, "\x00\x01", 2, 1) == 0);
 	VG_CHECK(ws_put(&r, 0x80, "\xff", 1, 1) == 0);
-	VG_CHECK(pump_until_cb(w_has_msg, &w));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &w));
 	VG_CHECK_INT(w.last_len, 3);
 	VG_CHECK_INT(w.last_binary, 1);
 	VG_CHECK(memcmp(w.last, "\x00\x01\xff", 3) == 0);
@@ -1393,7 +1312,7 @@ t_ws_frame_with_upgrade(void)
 
 	f = vg_xmalloc(sizeof(*f));
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	VG_CHECK(raw_open(&r) == 0);
 	n = (size_t)snprintf(req, sizeof(req), "GET /ws HTTP/1.1\r\nHost: t\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -1405,7 +1324,7 @@ t_ws_frame_with_upgrade(void)
 	VG_CHECK(ws_get(&r, f));
 	VG_CHECK_INT(f->op, 0x1);
 	VG_CHECK(f->len == 7 && memcmp(f->data, "welcome", 7) == 0);
-	VG_CHECK(pump_until_cb(w_has_msg, &w));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &w));
 	VG_CHECK_STR(w.last, "first");
 	free(f);
 	close(r.fd);
@@ -1562,7 +1481,7 @@ t_ws_client_close_empty(void)
 	VG_CHECK_INT(f->op, 0x8);
 	VG_CHECK_INT(f->len, 0);
 	VG_CHECK(pump_until_cb(raw_eof, &r));
-	VG_CHECK(pump_until_cb(w_closed, &w));
+	VG_CHECK(pump_until_cb(wsrec_closed, &w));
 	VG_CHECK_INT(w.close_code, 1005);
 	free(f);
 	close(r.fd);
@@ -1815,7 +1734,7 @@ t_client_request(void)
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK((c = vg_ws_connect(&mod_b, fk.url, hdrs, &w_handlers,
+	VG_CHECK((c = vg_ws_connect(&mod_b, fk.url, hdrs, &wsrec_handlers,
 	    &cli)) != NULL);
 	VG_CHECK(fake_accept(&fk) == 0);
 	VG_CHECK(strncmp(fk.req, "GET /rt/v1?model=x&y=1 HTTP/1.1\r\n", 33) ==
@@ -1838,7 +1757,7 @@ t_client_request(void)
 	    "realtime=v1");
 	/* a good answer opens it */
 	VG_CHECK(fake_101(&fk, 1, NULL, 0) == 0);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK_INT(cli.closes, 0);
 	if (c != NULL) {
 		VG_CHECK_STR(vg_ws_path(c), "/rt/v1");
@@ -1859,14 +1778,14 @@ client_refused(const char *answer, const char *why)
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
 	VG_CHECK(fake_accept(&fk) == 0);
 	if (answer == NULL)
 		VG_CHECK(fake_101(&fk, 0, NULL, 0) == 0);
 	else
 		VG_CHECK(raw_puts(&fk.r, answer) == 0);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.opens, 0);
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_ABNORMAL);
 	if (strcasestr(cli.close_reason, why) == NULL)
@@ -1920,7 +1839,7 @@ t_client_frames(void)
 		big[i] = (char)('a' + i % 26);
 	VG_CHECK(net_up(MAX_BODY, 100000) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK((c = vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers,
+	VG_CHECK((c = vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers,
 	    &cli)) != NULL);
 	VG_CHECK(c != NULL && vg_ws_send(c, "early-1", 7, 0) == 0);
 	VG_CHECK(c != NULL && vg_ws_send(c, "\x01\x02\x03", 3, 1) == 0);
@@ -1930,7 +1849,7 @@ t_client_frames(void)
 	VG_CHECK_INT(fk.r.len, 0);	/* nothing before our 101 */
 	VG_CHECK_INT(cli.opens, 0);
 	VG_CHECK(fake_101(&fk, 1, NULL, 0) == 0);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK(ws_get(&fk.r, f));
 	VG_CHECK(f->masked);
 	VG_CHECK(f->fin);
@@ -1954,7 +1873,7 @@ t_client_frames(void)
 	VG_CHECK(f->len == 50000 && memcmp(f->data, big, 50000) == 0);
 	/* the server's frames reach on_message */
 	VG_CHECK(ws_put(&fk.r, 0x81, "from server", 11, 0) == 0);
-	VG_CHECK(pump_until_cb(w_has_msg, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_STR(cli.last, "from server");
 	free(big);
 	free(f);
@@ -1974,11 +1893,11 @@ t_client_101_and_frame(void)
 
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
 	VG_CHECK(fake_accept(&fk) == 0);
 	VG_CHECK(fake_101(&fk, 1, frame, sizeof(frame)) == 0);
-	VG_CHECK(pump_until_cb(w_has_msg, &cli));
+	VG_CHECK(pump_until_cb(wsrec_has_msg, &cli));
 	VG_CHECK_INT(cli.opens, 1);
 	VG_CHECK_STR(cli.last, "welcome");
 	VG_CHECK_INT(cli.closes, 0);
@@ -1998,18 +1917,18 @@ t_client_masked_from_server(void)
 	f = vg_xmalloc(sizeof(*f));
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
 	VG_CHECK(fake_accept(&fk) == 0);
 	VG_CHECK(fake_101(&fk, 1, NULL, 0) == 0);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK(ws_put(&fk.r, 0x81, "hello", 5, 1) == 0);
 	VG_CHECK(ws_get(&fk.r, f));
 	VG_CHECK_INT(f->op, 0x8);
 	VG_CHECK(f->masked);
 	VG_CHECK_INT(frame_code(f), VG_WS_CLOSE_PROTOCOL);
 	VG_CHECK(pump_until_cb(raw_eof, &fk.r));
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_PROTOCOL);
 	VG_CHECK_INT(cli.msgs, 0);
 	free(f);
@@ -2030,18 +1949,18 @@ t_client_server_close(void)
 	f = vg_xmalloc(sizeof(*f));
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
 	VG_CHECK(fake_accept(&fk) == 0);
 	VG_CHECK(fake_101(&fk, 1, NULL, 0) == 0);
-	VG_CHECK(pump_until_cb(w_opened, &cli));
+	VG_CHECK(pump_until_cb(wsrec_opened, &cli));
 	VG_CHECK(ws_put(&fk.r, 0x88, p, close_payload(p, 1000, "done"), 0) ==
 	    0);
 	VG_CHECK(ws_get(&fk.r, f));
 	VG_CHECK_INT(f->op, 0x8);
 	VG_CHECK(f->masked);
 	VG_CHECK_INT(frame_code(f), VG_WS_CLOSE_NORMAL);
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_NORMAL);
 	VG_CHECK_STR(cli.close_reason, "done");
 	VG_CHECK(pump_until_cb(raw_eof, &fk.r));
@@ -2066,7 +1985,7 @@ t_client_close_crosses_server_close(void)
 	f = vg_xmalloc(sizeof(*f));
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
-	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
 	VG_CHECK(fake_accept(&fk) == 0);
 	/* "bye" then close 1001, behind the 101 in one write */
@@ -2085,7 +2004,7 @@ t_client_close_crosses_server_close(void)
 	VG_CHECK(f->masked);
 	VG_CHECK_INT(frame_code(f), VG_WS_CLOSE_NORMAL);
 	VG_CHECK(pump_until_cb(raw_eof, &fk.r));
-	VG_CHECK(pump_until_cb(w_closed, &cli));
+	VG_CHECK(pump_until_cb(wsrec_closed, &cli));
 	VG_CHECK_INT(cli.msgs, 1);
 	VG_CHECK_INT(cli.close_code, VG_WS_CLOSE_NORMAL);
 	free(f);
@@ -2123,7 +2042,7 @@ t_garbage(void)
 
 	f = vg_xmalloc(sizeof(*f));
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
-	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &w_handlers, &w) == 0);
+	VG_CHECK(vg_ws_endpoint(&mod_a, "/ws", &wsrec_handlers, &w) == 0);
 	VG_CHECK(vg_http_route(&mod_a, "*", "/doc", h_doc, &sn) == 0);
 	for (round = 0; round < 300; round++) {
 		if (raw_open(&r) == -1) {
@@ -2183,10 +2102,10 @@ t_client_timeout(void)
 	VG_CHECK(net_up(MAX_BODY, MAX_MSG) == 0);
 	VG_CHECK(fake_listen(&fk) == 0);
 	t0 = vg_now_ms();
-	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &w_handlers, &cli) !=
+	VG_CHECK(vg_ws_connect(&mod_b, fk.url, NULL, &wsrec_handlers, &cli) !=
 	    NULL);
 	VG_CHECK(fake_accept(&fk) == 0);	/* the request came */
-	VG_CHECK(pump_until_ms(w_closed, &cli, CONNECT_WAIT_MS));
+	VG_CHECK(pump_until_ms(wsrec_closed, &cli, CONNECT_WAIT_MS));
 	dt = vg_now_ms() - t0;
 	VG_CHECK(dt >= 9500 && dt <= 12000);
 	VG_CHECK_INT(cli.opens, 0);
