@@ -213,13 +213,6 @@ net_running(void)
 	return (g.running);
 }
 
-/* The request body limit in force. */
-size_t
-net_max_body(void)
-{
-	return (g.max_body);
-}
-
 /* Every header is kept: only check that NAME is one. */
 int
 net_keep_header(struct vg_module *mod, const char *name)

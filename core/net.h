@@ -39,15 +39,13 @@ struct net_hdr {
 };
 
 /*
- * One queue entry. Every pointer is owned by the message; a consumer may
+ * One message. Every pointer is owned by the message; a consumer may
  * steal one by setting it to NULL before net_msg_free().
  */
 struct net_msg {
-	struct net_msg	*next;
 	enum net_msg_type type;
 	uint64_t	 id;
 	int		 code;		/* HTTP status, or close code */
-	int		 binary;	/* WebSocket message type */
 	char		*reason;	/* close reason */
 	char		*method;	/* request, or connect: "ws"/"wss" */
 	char		*path;
@@ -56,21 +54,13 @@ struct net_msg {
 	int		 port;		/* connect */
 	struct net_hdr	*hdrs;		/* request or response headers */
 	size_t		 nhdrs;
-	char		*data;		/* body or payload (see off) */
-	size_t		 off;		/* payload starts at data + off */
-	size_t		 len;		/* payload bytes */
+	char		*data;		/* the request's or answer's body */
+	size_t		 len;		/* its bytes */
 };
 
 /* Build and free messages. */
 struct net_msg	*net_msg_new(enum net_msg_type type, uint64_t id);
-/* A message whose DATA is in the same allocation: OFF + LEN + 1 bytes,
- * payload at DATA + OFF (LEN set; the bytes are the caller's to fill).
- * Such a DATA cannot be stolen. */
-struct net_msg	*net_msg_new_data(enum net_msg_type type, uint64_t id,
-		    size_t off, size_t len);
 void		 net_msg_free(struct net_msg *m);
-/* Free M and every message after it (linked by next). */
-void		 net_msg_free_list(struct net_msg *m);
 /* Append a copy of NAME: VALUE to M's headers. */
 void		 net_msg_add_hdr(struct net_msg *m, const char *name,
 		    const char *value);
@@ -117,8 +107,6 @@ int		 net_ws_send(uint64_t id, const void *data, size_t len,
 		    int binary);
 /* True while the listener runs. */
 int		 net_running(void);
-/* The limits in force (copied at vg_net_start()). */
-size_t		 net_max_body(void);
 /* Count one request answered 413 or one message closed 1009. */
 void		 net_count_oversize(void);
 /* Check header NAME for vg_http_keep_header() (every header is kept).

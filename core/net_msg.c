@@ -34,24 +34,6 @@ net_msg_new(enum net_msg_type type, uint64_t id)
 	return (m);
 }
 
-/* A zeroed message of TYPE for ID whose DATA is a buffer of OFF + LEN + 1
- * bytes in the same allocation (payload at DATA + OFF, LEN bytes, the
- * last byte for a terminator). Returns new. */
-struct net_msg *
-net_msg_new_data(enum net_msg_type type, uint64_t id, size_t off, size_t len)
-{
-	struct net_msg *m;
-
-	m = vg_xmalloc(sizeof(*m) + off + len + 1);
-	memset(m, 0, sizeof(*m));
-	m->type = type;
-	m->id = id;
-	m->data = (char *)(m + 1);
-	m->off = off;
-	m->len = len;
-	return (m);
-}
-
 /* Free M and everything it still owns. */
 void
 net_msg_free(struct net_msg *m)
@@ -70,21 +52,8 @@ net_msg_free(struct net_msg *m)
 	free(m->path);
 	free(m->query);
 	free(m->peer);
-	if (m->data != (char *)(m + 1))
-		free(m->data);
+	free(m->data);
 	free(m);
-}
-
-/* Free the list of messages from M on (linked by next). */
-void
-net_msg_free_list(struct net_msg *m)
-{
-	struct net_msg *next;
-
-	for (; m != NULL; m = next) {
-		next = m->next;
-		net_msg_free(m);
-	}
 }
 
 /* Append a copy of NAME and VALUE to M's headers. */
