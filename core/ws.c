@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,14 +39,11 @@ struct vg_ws_conn {
 };
 
 static struct {
-	pthread_mutex_t		 lock;		/* guards eps */
 	struct ws_endpoint	*eps;
 	struct net_idmap	 conns;		/* id -> conn */
-} g_ws = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-};
+} g_ws;
 
-/* The endpoint for PATH, or NULL. Call with the lock held. */
+/* The endpoint for PATH, or NULL. */
 static struct ws_endpoint *
 ws_endpoint_find(const char *path)
 {
@@ -63,12 +59,7 @@ ws_endpoint_find(const char *path)
 int
 ws_endpoint_exists(const char *path)
 {
-	int found;
-
-	pthread_mutex_lock(&g_ws.lock);
-	found = ws_endpoint_find(path) != NULL;
-	pthread_mutex_unlock(&g_ws.lock);
-	return (found);
+	return (ws_endpoint_find(path) != NULL);
 }
 
 /* Serve upgrades on PATH for MOD. */
@@ -82,9 +73,7 @@ vg_ws_endpoint(struct vg_module *mod, const char *path,
 		vg_log(VG_LOG_ERROR, "ws: bad endpoint %s", path);
 		return (-1);
 	}
-	pthread_mutex_lock(&g_ws.lock);
 	if (ws_endpoint_find(path) != NULL) {
-		pthread_mutex_unlock(&g_ws.lock);
 		vg_log(VG_LOG_ERROR, "ws: endpoint %s is taken", path);
 		return (-1);
 	}
@@ -95,7 +84,6 @@ vg_ws_endpoint(struct vg_module *mod, const char *path,
 	ep->arg = arg;
 	ep->next = g_ws.eps;
 	g_ws.eps = ep;
-	pthread_mutex_unlock(&g_ws.lock);
 	return (0);
 }
 
@@ -105,7 +93,6 @@ vg_ws_unendpoint(struct vg_module *mod, const char *path)
 {
 	struct ws_endpoint **epp, *ep;
 
-	pthread_mutex_lock(&g_ws.lock);
 	for (epp = &g_ws.eps; (ep = *epp) != NULL; epp = &ep->next) {
 		if (ep->mod != mod || strcmp(ep->path, path) != 0)
 			continue;
@@ -114,7 +101,6 @@ vg_ws_unendpoint(struct vg_module *mod, const char *path)
 		free(ep);
 		break;
 	}
-	pthread_mutex_unlock(&g_ws.lock);
 }
 
 /* Make sure the connection map exists. */
@@ -153,13 +139,11 @@ ws_opened(struct net_msg *m)
 	struct vg_ws_conn *conn;
 
 	conn = vg_xcalloc(1, sizeof(*conn));
-	pthread_mutex_lock(&g_ws.lock);
 	if ((ep = ws_endpoint_find(m->path)) != NULL) {
 		conn->mod = ep->mod;
 		conn->h = ep->h;
 		conn->arg = ep->arg;
 	}
-	pthread_mutex_unlock(&g_ws.lock);
 	conn->id = m->id;
 	conn->info = m;
 	if (ep == NULL) {
@@ -410,7 +394,6 @@ ws_release_owner(struct vg_module *mod)
 	unsigned count = 0;
 	int rc;
 
-	pthread_mutex_lock(&g_ws.lock);
 	for (epp = &g_ws.eps; (ep = *epp) != NULL;) {
 		if (ep->mod != mod) {
 			epp = &ep->next;
@@ -421,7 +404,6 @@ ws_release_owner(struct vg_module *mod)
 		free(ep);
 		count++;
 	}
-	pthread_mutex_unlock(&g_ws.lock);
 	all = net_idmap_all(&g_ws.conns, &n);
 	for (i = 0; i < n; i++) {
 		conn = all[i];
